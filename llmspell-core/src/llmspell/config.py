@@ -1,0 +1,175 @@
+"""`llmspell.toml`: discovery, `${VAR}` expansion, and typed structuring with cattrs.
+
+Discovery order: `--config PATH`, `LLMSPELL_CONFIG`, `./llmspell.toml`,
+`$LLMSPELL_HOME/config.toml`. No file at all is a valid, default configuration.
+Each backend types its own `[providers.NAME.options]` with `structure_options`, so the
+core never needs to know a backend's options.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+
+from .errors import ConfigError
+from .paths import llmspell_home
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+T = TypeVar("T")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@attrs.define(kw_only=True)
+class ProviderConfig:
+    """One `[providers.NAME]` table; `options` is typed later by the backend itself."""
+
+    provider_type: str | None = None
+    enabled: bool = True
+    base_url: str | None = None
+    timeout_seconds: float = 120.0
+    options: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(kw_only=True)
+class Config:
+    default_backend: str | None = None
+    auto_pull_missing: bool = False
+    providers: dict[str, ProviderConfig] = attrs.field(factory=dict)
+    #: The file this came from (None: defaults only); errors name it.
+    source: Path | None = attrs.field(default=None, init=False)
+
+    @property
+    def home(self) -> Path:
+        return llmspell_home()
+
+    def provider(self, backend: str) -> ProviderConfig:
+        """The table configuring `backend` (by `provider_type`, else by table name)."""
+        for key, table in self.providers.items():
+            if (table.provider_type or key) == backend:
+                return table
+        return ProviderConfig(provider_type=backend)
+
+    def provider_key(self, backend: str) -> str:
+        for key, table in self.providers.items():
+            if (table.provider_type or key) == backend:
+                return key
+        return backend
+
+    def provider_options(self, backend: str, cls: type[T]) -> T:
+        """`[providers.<backend>.options]` structured into the backend's attrs class."""
+        where = f"providers.{self.provider_key(backend)}.options"
+        return structure(self.provider(backend).options, cls, self.source, where)
+
+
+def _strict_converter() -> cattrs.Converter:
+    """cattrs, but "4096" is not an int and "false" is not a bool: config typos must show."""
+    conv = cattrs.Converter(forbid_extra_keys=True)
+
+    def exact(kind: type, *accept: type):
+        def hook(value: Any, _t: Any) -> Any:
+            if isinstance(value, bool) and kind is not bool:
+                raise TypeError(f"expected {kind.__name__}, got a boolean")
+            if not isinstance(value, (kind, *accept)):
+                raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+            return kind(value)
+
+        return hook
+
+    conv.register_structure_hook(int, exact(int))
+    conv.register_structure_hook(float, exact(float, int))
+    conv.register_structure_hook(bool, exact(bool))
+    conv.register_structure_hook(str, exact(str))
+    return conv
+
+
+_converter = _strict_converter()
+
+
+def structure(data: Any, cls: type[T], source: Path | None, where: str = "") -> T:
+    """Structure `data` into `cls`, turning cattrs' errors into one sentence per problem."""
+    try:
+        return _converter.structure(data, cls)
+    except Exception as exc:  # cattrs raises exception groups of many kinds
+        problems = _describe(exc, where)
+        origin = str(source) if source else "the configuration"
+        raise ConfigError(f"{origin}: " + "; ".join(problems) + ".") from exc
+
+
+def _describe(exc: BaseException, where: str) -> list[str]:
+    prefix = where + "." if where else ""
+    out = []
+    for line in cattrs.transform_error(exc, path="$"):
+        message, _, path = line.rpartition(" @ ")
+        key = prefix + path.removeprefix("$").lstrip(".").replace("['", ".").replace("']", "")
+        key = key.rstrip(".") or "(top level)"
+        if message.startswith("extra fields found"):
+            fields = message.split("(", 1)[-1].rstrip(")")
+            out.append(f"unknown key {fields} in {key}")
+        else:
+            out.append(f"{key}: {message.removeprefix('invalid value for type, ')}")
+    return out or [str(exc)]
+
+
+def _expand(value: Any, source: Path | None, key: str = "") -> Any:
+    if isinstance(value, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name == "HOME" and "HOME" not in os.environ:
+                return str(Path.home())
+            if name not in os.environ:
+                raise ConfigError(
+                    f"{source}: {key} uses ${{{name}}}, which is not set. "
+                    f"Set the variable or write the value in the file."
+                )
+            return os.environ[name]
+
+        return _VAR.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _expand(v, source, f"{key}.{k}" if key else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, source, key) for v in value]
+    return value
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file in discovery order; a path named explicitly must exist."""
+    for named, origin in ((explicit, "--config"), (os.environ.get("LLMSPELL_CONFIG"), "LLMSPELL_CONFIG")):
+        if named:
+            path = Path(named).expanduser()
+            if not path.is_file():
+                raise ConfigError(f"{origin} names {path}, which is not a file.")
+            return path
+    for candidate in (Path.cwd() / "llmspell.toml", llmspell_home() / "config.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    path = find_config(explicit)
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}. Fix that line and retry.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}.") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
+    config = structure(_expand(data, source), Config, source)
+    config.source = source
+    return config

@@ -1,0 +1,51 @@
+"""The whole plugin surface of llmspell: three hooks.
+
+Backends carry the per-model concerns (inference, model management, health) as methods
+of `llmspell.Backend`; the hooks only decide which backends exist, which one serves a
+spec, and which commands the CLI offers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .backend import Backend
+    from .config import Config
+    from .spec import ModelSpec
+
+hookspec = pluggy.HookspecMarker("llmspell")
+hookimpl = pluggy.HookimplMarker("llmspell")
+
+
+@hookspec
+def llmspell_register_backends(register: Callable[[Backend], None], config: Config) -> None:
+    """Register the backends this plugin provides by calling `register(backend)` for each.
+
+    Called once per manager. `config` is the loaded configuration; read your own table with
+    `config.provider_options(name)`. Import heavy libraries inside the backend's methods,
+    never here: this runs on every command, `--help` included.
+    """
+
+
+@hookspec(firstresult=True)
+def llmspell_resolve_backend(
+    spec: ModelSpec, backends: Sequence[Backend], config: Config
+) -> tuple[Backend, str | None] | None:
+    """Choose the backend that serves `spec` when it names none (`local/...`).
+
+    Return `(backend, note)`, where `note` tells the user about a fallback, or None to let
+    the next implementation decide. The core's own implementation runs last and applies
+    `default_backend`, then the first healthy backend (by priority) that has the model.
+    """
+
+
+@hookspec
+def llmspell_register_commands(app: Any) -> None:
+    """Add commands to the `llmspell` CLI; `app` is its root `cyclopts.App`.
+
+    Import what the commands need inside them, so `llmspell --help` stays fast.
+    """

@@ -1,0 +1,81 @@
+"""Plugin discovery through the `llmspell` entry-point group.
+
+Each plugin is loaded on its own: one that fails to import is recorded with its error and
+skipped, never fatal. `LLMSPELL_LOAD_PLUGINS` (a comma list of entry-point or
+distribution names; empty for none) restricts what is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+
+import attrs
+import pluggy
+
+from . import hookspecs
+
+GROUP = "llmspell"
+
+
+@attrs.frozen
+class PluginRecord:
+    """One entry point of the `llmspell` group, loaded or not."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    hooks: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self.error is None
+
+
+def _wanted() -> set[str] | None:
+    raw = os.environ.get("LLMSPELL_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _dist(ep: EntryPoint) -> tuple[str | None, str | None]:
+    dist = getattr(ep, "dist", None)
+    return (dist.name, dist.version) if dist is not None else (None, None)
+
+
+@cache
+def plugin_manager() -> tuple[pluggy.PluginManager, tuple[PluginRecord, ...]]:
+    """The process-wide plugin manager and what loading each plugin did."""
+    pm = pluggy.PluginManager(GROUP)
+    pm.add_hookspecs(hookspecs)
+    from . import resolve
+
+    pm.register(resolve, name="llmspell.resolve")
+    wanted = _wanted()
+    records: list[PluginRecord] = []
+    seen: set[str] = set()
+    for ep in entry_points(group=GROUP):
+        dist_name, version = _dist(ep)
+        if ep.name in seen:
+            continue
+        seen.add(ep.name)
+        if wanted is not None and ep.name not in wanted and dist_name not in wanted:
+            continue
+        try:
+            module = ep.load()
+            pm.register(module, name=ep.name)
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            records.append(PluginRecord(ep.name, dist_name, version, error=message))
+            continue
+        hooks = tuple(sorted(h.name for h in pm.get_hookcallers(module) or ()))
+        records.append(PluginRecord(ep.name, dist_name, version, hooks))
+    return pm, tuple(records)
+
+
+def list_plugins() -> list[PluginRecord]:
+    """Every plugin entry point considered, with its version and load error, if any."""
+    return list(plugin_manager()[1])

