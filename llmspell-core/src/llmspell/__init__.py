@@ -1,8 +1,8 @@
 """llmspell: local language models behind one API.
 
-    from llmspell import Manager
-    agent = Manager().agent("local/smollm2:135m@gguf", system_prompt="Be brief.")
-    print(agent.complete("Hi"))
+from llmspell import Manager
+agent = Manager().agent("local/smollm2:135m@gguf", system_prompt="Be brief.")
+print(agent.complete("Hi"))
 """
 
 from __future__ import annotations

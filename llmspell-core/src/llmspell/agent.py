@@ -77,4 +77,3 @@ class Agent:
     def _remember(self, text: str, reply: str) -> None:
         if self.remember:
             self.history += [Message("user", text), Message("assistant", reply)]
-

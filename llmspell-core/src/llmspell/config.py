@@ -154,7 +154,10 @@ def _expand(value: Any, source: Path | None, key: str = "") -> Any:
 
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file in discovery order; a path named explicitly must exist."""
-    for named, origin in ((explicit, "--config"), (os.environ.get("LLMSPELL_CONFIG"), "LLMSPELL_CONFIG")):
+    for named, origin in (
+        (explicit, "--config"),
+        (os.environ.get("LLMSPELL_CONFIG"), "LLMSPELL_CONFIG"),
+    ):
         if named:
             path = Path(named).expanduser()
             if not path.is_file():

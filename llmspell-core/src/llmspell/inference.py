@@ -47,7 +47,9 @@ def _to_stop(value: str | Sequence[str] | None) -> tuple[str, ...]:
 class GenerationParams:
     """Sampling parameters; `None` means the backend's own default (llmspell's, not the engine's)."""
 
-    temperature: float | None = attrs.field(default=None, validator=_check_non_negative("temperature"))
+    temperature: float | None = attrs.field(
+        default=None, validator=_check_non_negative("temperature")
+    )
     top_p: float | None = attrs.field(default=None, validator=_check_probability("top_p"))
     top_k: int | None = attrs.field(default=None, validator=_check_non_negative("top_k"))
     repeat_penalty: float | None = attrs.field(

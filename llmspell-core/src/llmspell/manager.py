@@ -146,7 +146,9 @@ class Manager:
     ) -> LocalModel:
         """Download a model; a spec without a backend goes to the first healthy one that pulls."""
         r = self._pull_target(self.parse(spec))
-        return r.backend.pull(r.spec.name, force=force, quantization=quantization, progress=progress)
+        return r.backend.pull(
+            r.spec.name, force=force, quantization=quantization, progress=progress
+        )
 
     def _pull_target(self, spec: ModelSpec) -> Resolution:
         if spec.target_backend:
@@ -163,7 +165,9 @@ class Manager:
             f"No backend is available to pull {spec.name!r}; see llmspell model status."
         )
 
-    def available(self, backend: str | None = None, recommended: bool = False) -> list[CatalogEntry]:
+    def available(
+        self, backend: str | None = None, recommended: bool = False
+    ) -> list[CatalogEntry]:
         chosen = [self.backend(backend)] if backend else list(self.backends.values())
         entries = [e for b in chosen for e in b.available()]
         return [e for e in entries if e.recommended] if recommended else entries
@@ -202,7 +206,9 @@ class Manager:
             self.pull(spec, progress=progress)
             r = self.resolve(spec)
             provider = r.backend.provider(r.spec.name)
-        return Agent(provider, name=name, system_prompt=system_prompt, params=params or GenerationParams())
+        return Agent(
+            provider, name=name, system_prompt=system_prompt, params=params or GenerationParams()
+        )
 
     def plugins(self) -> list[PluginRecord]:
         return list_plugins()

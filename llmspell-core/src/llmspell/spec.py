@@ -101,7 +101,7 @@ def parse_spec(
             provider, body = lowered, rest
     if provider not in (None, "local") and backend not in (None, provider):
         raise SpecError(
-            f"{raw!r} names two backends ({provider} and {backend}); keep one of them."
+            f"{raw!r} names two backends ({provider} and {backend}); keep one. Expected {GRAMMAR}."
         )
 
     model, variant = _split_variant(body, raw)

@@ -14,10 +14,12 @@ class EchoProvider(llmspell.StreamingProvider):
         for word in words:
             yield StreamChunk(word + " ")
         text = " ".join(words) + " "
-        usage = TokenUsage(prompt=sum(len(m.content.split()) for m in request.messages),
-                           completion=len(words))
-        result = CompletionResult(text, "echo", "echo", "stop", usage,
-                                  (time.perf_counter() - start) * 1000)
+        usage = TokenUsage(
+            prompt=sum(len(m.content.split()) for m in request.messages), completion=len(words)
+        )
+        result = CompletionResult(
+            text, "echo", "echo", "stop", usage, (time.perf_counter() - start) * 1000
+        )
         yield StreamChunk("", done=True, result=result)
 
 
