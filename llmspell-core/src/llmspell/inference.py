@@ -45,7 +45,7 @@ def _to_stop(value: str | Sequence[str] | None) -> tuple[str, ...]:
 
 @attrs.frozen
 class GenerationParams:
-    """Sampling parameters; `None` means the backend's own default (llmspell's, not the engine's)."""
+    """Sampling parameters; `None` means the backend's default (llmspell's, not the engine's)."""
 
     temperature: float | None = attrs.field(
         default=None, validator=_check_non_negative("temperature")
