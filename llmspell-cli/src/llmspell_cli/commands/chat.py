@@ -1,0 +1,105 @@
+"""`llmspell chat MODEL`: a streaming conversation on a terminal, or one answer per piped line."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+from cyclopts import Parameter
+
+from ..errors import INTERRUPTED, OK
+from ..session import manager
+
+if TYPE_CHECKING:
+    from llmspell import Agent
+
+BYE = "/bye"
+HELP_TEXT = "/bye (or Ctrl-D) leaves, /reset forgets the conversation, Ctrl-C stops a reply."
+
+
+def chat(
+    model: str,
+    /,
+    *,
+    system: Annotated[str | None, Parameter(help="System prompt.")] = None,
+    temperature: Annotated[float | None, Parameter(help="Sampling temperature.")] = None,
+    top_p: Annotated[float | None, Parameter(help="Nucleus sampling probability (0-1).")] = None,
+    top_k: Annotated[int | None, Parameter(help="Sample from the k most likely tokens.")] = None,
+    max_tokens: Annotated[int | None, Parameter(help="Longest reply, in tokens.")] = None,
+    seed: Annotated[int | None, Parameter(help="Random seed, for repeatable replies.")] = None,
+) -> int:
+    """Chat with a model; the reply streams as it is generated and the conversation is kept.
+
+    Reads one message per line from a pipe (no prompts then), e.g. echo Hi | llmspell chat M.
+
+    Parameters
+    ----------
+    model
+        Model specifier, e.g. smollm2:135m or local/phi3:3.8b@ollama.
+    """
+    from llmspell import GenerationParams
+
+    params = GenerationParams(
+        temperature=temperature, top_p=top_p, top_k=top_k, max_tokens=max_tokens, seed=seed
+    )
+    interactive = sys.stdin.isatty()
+    agent = manager().agent(model, system_prompt=system, params=params, name="chat")
+    if interactive:
+        return _interactive(agent)
+    for line in sys.stdin:
+        text = line.strip()
+        if text == BYE:
+            break
+        if text:
+            _reply(agent, text)
+    return OK
+
+
+def _interactive(agent: Agent) -> int:
+    with contextlib.suppress(ImportError):  # line editing and history for input()
+        import readline  # noqa: F401
+    print(f"Chatting with {agent.model}. {HELP_TEXT}", file=sys.stderr)
+    while True:
+        try:
+            text = input(">>> ").strip()
+        except EOFError:
+            print(file=sys.stderr)
+            return OK
+        except KeyboardInterrupt:
+            print(file=sys.stderr)
+            return INTERRUPTED
+        if text == BYE:
+            return OK
+        if text == "/reset":
+            agent.reset()
+            print("Conversation forgotten.", file=sys.stderr)
+        elif text in ("/?", "/help"):
+            print(HELP_TEXT, file=sys.stderr)
+        elif text:
+            try:
+                _reply(agent, text)
+            except KeyboardInterrupt:
+                print("\n(reply stopped)", file=sys.stderr)
+
+
+def _reply(agent: Agent, text: str) -> None:
+    """Stream one reply to stdout, trimmed of the whitespace models put around answers."""
+    out = sys.stdout
+    pending, started = "", False
+    stream = agent.stream(text)
+    try:
+        for chunk in stream:
+            piece = pending + chunk.text
+            if not started:
+                piece = piece.lstrip()
+                started = bool(piece)
+            shown = piece.rstrip()
+            pending = piece[len(shown) :]
+            if shown:
+                out.write(shown)
+                out.flush()
+    finally:
+        stream.close()
+        out.write("\n")
+        out.flush()

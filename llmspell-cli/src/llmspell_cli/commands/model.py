@@ -1,0 +1,308 @@
+"""`llmspell model ...`: installed models, downloads, details, the catalog, backend health."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+from cyclopts import Parameter
+
+from .. import schema
+from ..errors import FAILURE, INTERRUPTED, OK
+from ..formatting import (
+    human_count,
+    human_size,
+    key_values,
+    relative_time,
+    table,
+    to_json,
+)
+from ..options import BackendName, Format
+from ..session import manager, note
+
+if TYPE_CHECKING:
+    from llmspell import LocalModel, Manager, ModelSpec
+
+
+def list_models(
+    *,
+    backend: BackendName = None,
+    verbose: Annotated[
+        bool, Parameter(name=["--verbose", "-v"], help="Add paths and full dates.")
+    ] = False,
+    format: Format = "text",
+) -> int:
+    """List installed models across all backends (backends that are down are skipped)."""
+    m = manager()
+    models = m.list_models(backend)
+    skipped = dict(m.skipped)
+    if format == "json":
+        print(to_json({"models": [schema.local_model(x) for x in models], "skipped": skipped}))
+        return OK
+    if models:
+        headers = ["name", "backend", "size", "quantization", "modified"]
+        rows = []
+        for x in models:
+            when = _full_time(x.modified_at) if verbose else relative_time(x.modified_at)
+            row = [x.name, x.backend, human_size(x.size_bytes), x.quantization, when]
+            rows.append([*row, x.path] if verbose else row)
+        print(table([*headers, "path"] if verbose else headers, rows))
+    else:
+        where = f"on {backend}" if backend else "yet"
+        print(f"No models installed {where}. See llmspell model available, then pull one.")
+    for name, why in skipped.items():
+        note(f"skipped {name}: {why}")
+    return OK
+
+
+def _full_time(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def pull(
+    spec: str,
+    /,
+    *,
+    force: Annotated[bool, Parameter(help="Download again even if the model is present.")] = False,
+    quantization: Annotated[
+        str | None, Parameter(help="Quantization to fetch, e.g. Q4_K_M (GGUF).")
+    ] = None,
+    format: Format = "text",
+) -> int:
+    """Download a model (e.g. gguf/smollm2:135m, ollama/phi3:3.8b); re-running resumes.
+
+    Parameters
+    ----------
+    spec
+        Model specifier: [provider/]model[:variant][@backend].
+    """
+    from ..progress import PullReporter
+
+    m = manager()
+    parsed = m.parse(spec)
+    present = None if force else _present(m, parsed)
+    if present is not None:
+        if format == "json":
+            print(to_json({"status": "present", "model": schema.local_model(present)}))
+        else:
+            print(f"{present.id} is already present; pass --force to download it again.")
+        return OK
+    reporter = PullReporter(sys.stderr)
+    started = time.monotonic()
+    try:
+        model = m.pull(parsed, force=force, quantization=quantization, progress=reporter)
+    except KeyboardInterrupt:
+        reporter.close()
+        print(
+            "Pull interrupted. What was downloaded is kept: run the same command to resume.",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    finally:
+        reporter.close()
+    seconds = time.monotonic() - started
+    if format == "json":
+        print(to_json({"status": "pulled", "model": schema.local_model(model)}))
+    else:
+        print(f"Pulled {model.id} ({human_size(model.size_bytes)}) in {seconds:.1f} s.")
+    return OK
+
+
+def _present(m: Manager, spec: ModelSpec) -> LocalModel | None:
+    """The installed model a pull of `spec` would produce, if it is already there."""
+    from llmspell import LlmspellError
+
+    try:
+        r = m.resolve(spec)
+        return next((x for x in r.backend.list_models() if x.name == r.spec.name), None)
+    except LlmspellError:
+        return None
+
+
+def remove(
+    model: str,
+    /,
+    *,
+    yes: Annotated[
+        bool, Parameter(name=["--yes", "-y"], help="Do not ask for confirmation.")
+    ] = False,
+    format: Format = "text",
+) -> int:
+    """Remove an installed model (asks first unless -y).
+
+    Parameters
+    ----------
+    model
+        The model to remove, e.g. smollm2:135m or gguf/smollm2:135m.
+    """
+    m = manager()
+    r = m.resolve(model)
+    target = f"{r.backend.name}/{r.spec.name}"
+    if not yes:
+        if not sys.stdin.isatty():
+            from llmspell import BadInputError
+
+            raise BadInputError(
+                f"Not removing {target}: confirmation needs a terminal. Pass -y to remove it."
+            )
+        if not _confirm(f"Remove {target}? [y/N] "):
+            print(f"Kept {target}.", file=sys.stderr)
+            return FAILURE
+    r.backend.remove(r.spec.name)
+    if format == "json":
+        print(to_json({"status": "removed", "id": target, "backend": r.backend.name}))
+    else:
+        print(f"Removed {target}.")
+    return OK
+
+
+def _confirm(question: str) -> bool:
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
+def info(model: str, /, *, format: Format = "text") -> int:
+    """Show what a model is: architecture, parameters, quantization, context, template, file.
+
+    Parameters
+    ----------
+    model
+        The model, e.g. smollm2:135m, gguf/smollm2:135m or local/phi3:3.8b@ollama.
+    """
+    i = manager().info(model)
+    if format == "json":
+        print(to_json(schema.model_info(i)))
+        return OK
+    params = None
+    if i.parameter_count is not None:
+        params = f"{human_count(i.parameter_count)} ({i.parameter_count:,})"
+    template = None
+    if i.has_chat_template is not None:
+        template = "yes" if i.has_chat_template else "no (completion mode)"
+    modified = None
+    if i.modified_at is not None:
+        modified = f"{relative_time(i.modified_at)} ({_full_time(i.modified_at)})"
+    pairs = [
+        ("model", i.id),
+        ("format", i.format),
+        ("architecture", i.architecture),
+        ("parameters", params),
+        ("quantization", i.quantization),
+        ("context length", i.context_length),
+        ("chat template", template),
+        ("license", i.license),
+        ("size", f"{human_size(i.size_bytes)} ({i.size_bytes:,} bytes)" if i.size_bytes else None),
+        ("path", i.path),
+        ("modified", modified),
+        ("loaded", "yes" if i.loaded else "no"),
+    ]
+    pairs += [(str(k).replace("_", " "), _detail(v)) for k, v in i.details.items()]
+    print(key_values(pairs))
+    return OK
+
+
+def _detail(value: object) -> object:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or None
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or None
+    return value
+
+
+def available(
+    *,
+    backend: BackendName = None,
+    recommended: Annotated[bool, Parameter(help="Only the recommended models.")] = False,
+    format: Format = "text",
+) -> int:
+    """List models that can be pulled, with their download sizes."""
+    entries = manager().available(backend, recommended)
+    if format == "json":
+        print(to_json({"models": [schema.catalog_entry(e) for e in entries]}))
+        return OK
+    if not entries:
+        print("No catalog entries" + (f" for {backend}." if backend else "."))
+        return OK
+    rows = [
+        [e.name, e.backend, human_size(e.size_bytes), "yes" if e.recommended else "", e.description]
+        for e in entries
+    ]
+    print(table(["name", "backend", "size", "recommended", "description"], rows))
+    return OK
+
+
+def status(*, format: Format = "text") -> int:
+    """Show each backend: healthy or not and why, version, models, location, device."""
+    statuses = manager().status()
+    if format == "json":
+        print(to_json({"backends": [schema.health(s) for s in statuses]}))
+        return OK
+    if not statuses:
+        print(_no_backends())
+        return OK
+    rows = [
+        [
+            s.backend,
+            "ready" if s.healthy else "unavailable",
+            s.version,
+            s.model_count,
+            s.endpoint,
+            s.device,
+        ]
+        for s in statuses
+    ]
+    print(table(["backend", "status", "version", "models", "location", "device"], rows))
+    for s in statuses:
+        if s.error:
+            print(f"{s.backend}: {s.error}")
+    return OK
+
+
+def _no_backends() -> str:
+    import os
+
+    if os.environ.get("LLMSPELL_LOAD_PLUGINS", None) is not None:
+        why = f"LLMSPELL_LOAD_PLUGINS={os.environ['LLMSPELL_LOAD_PLUGINS']!r} restricts loading"
+    else:
+        why = "no backend plugin is installed or enabled"
+    return (
+        f"No backends are available ({why}). Install one, e.g. pip install llmspell-gguf; "
+        "llmspell plugins shows what was found."
+    )
+
+
+def import_model(
+    path: str,
+    /,
+    *,
+    name: Annotated[str | None, Parameter(help="Model name (default: from the file name).")] = None,
+    link: Annotated[bool, Parameter(help="Link to the file instead of copying it.")] = False,
+    backend: BackendName = None,
+    format: Format = "text",
+) -> int:
+    """Register a model file already on disk (a GGUF file), without downloading.
+
+    Parameters
+    ----------
+    path
+        The model file.
+    """
+    from llmspell import BadInputError
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise BadInputError(f"{file} is not a file. Give the path of a model file to import.")
+    kwargs = {"backend": backend} if backend else {}
+    model = manager().import_file(str(file), name, link=link, **kwargs)
+    if format == "json":
+        print(to_json({"status": "imported", "model": schema.local_model(model)}))
+    else:
+        how = "Linked" if link else "Imported"
+        print(f"{how} {model.id} ({human_size(model.size_bytes)}) from {file}.")
+    return OK

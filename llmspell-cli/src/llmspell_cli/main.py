@@ -1,0 +1,36 @@
+"""Entry point of the `llmspell` console script."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run one command line and return its exit code (no `sys.exit`, so tests can call it)."""
+    from cyclopts.exceptions import CycloptsError
+
+    from . import errors, session
+    from .app import build_app
+
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    state = session.start()
+    state.debug = "--debug" in tokens  # also covers failures before the flag is parsed
+    try:
+        app = build_app()
+        result = app.meta(tokens, exit_on_error=False, print_error=False)
+        sys.stdout.flush()
+    except CycloptsError as exc:
+        return errors.usage_error(exc)
+    except BrokenPipeError:
+        # The reader went away (`llmspell model list | head -1`): not worth a message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return errors.OK
+    except (Exception, KeyboardInterrupt) as exc:
+        return errors.failure(exc, state.debug)
+    return errors.exit_code_of(result)
+
+
+def main() -> None:
+    sys.exit(run())

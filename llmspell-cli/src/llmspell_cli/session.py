@@ -1,0 +1,49 @@
+"""State of one `llmspell` invocation: the global flags and the manager, made on first use."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmspell import Manager
+
+
+def note(message: str) -> None:
+    """Side remarks (fallbacks, skipped backends) go to stderr, keeping stdout for results."""
+    print(f"Note: {message}", file=sys.stderr)
+
+
+class Session:
+    def __init__(self) -> None:
+        self.debug = False
+        #: Plugins whose `llmspell_register_commands` raised (plugin name → error).
+        self.command_errors: dict[str, str] = {}
+        self._manager: Manager | None = None
+
+    def manager(self) -> Manager:
+        """The core's manager; built lazily so `--help` never loads configuration or backends."""
+        if self._manager is None:
+            from llmspell import Manager
+
+            self._manager = Manager()
+            self._manager.on_note = note
+        return self._manager
+
+
+_current = Session()
+
+
+def current() -> Session:
+    return _current
+
+
+def start() -> Session:
+    """A fresh session for a new invocation (tests run many in one process)."""
+    global _current
+    _current = Session()
+    return _current
+
+
+def manager() -> Manager:
+    return _current.manager()
