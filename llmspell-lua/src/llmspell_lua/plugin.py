@@ -1,1 +1,19 @@
-"""Hook implementations (filled by the lua issue)."""
+"""Hook implementations: `llmspell run` and `llmspell exec` join the CLI through the core hook.
+
+Nothing heavy is imported here: the hook body imports cyclopts (already loaded by the CLI)
+and the command module; lupa is imported only when a script runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import llmspell
+
+
+@llmspell.hookimpl
+def llmspell_register_commands(app: Any) -> None:
+    from .cli import exec_, run
+
+    app.command(run, name="run")
+    app.command(exec_, name="exec")

@@ -1,0 +1,59 @@
+"""`llmspell run` and `llmspell exec`: run Lua, print a Lua error as `file:line: message`.
+
+Both return the exit code (the script's `os.exit(n)`, 0 normally, 1 after a Lua error) and
+raise `llmspell` errors for problems with the command itself (a missing script: exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import llmspell
+from llmspell import BadInputError
+
+
+def _finish(outcome) -> int:
+    if outcome.error is not None:
+        sys.stdout.flush()
+        print(outcome.error, file=sys.stderr, flush=True)
+    return outcome.exit_code
+
+
+def run_script(
+    script: str,
+    args: Sequence[str] = (),
+    *,
+    allow_unsafe: bool = False,
+    manager: llmspell.Manager | None = None,
+) -> int:
+    """Run the Lua file `script` with `args` in `arg`, `ARGS` and `...`."""
+    if not os.path.exists(script):
+        raise BadInputError(
+            f"Script {script} does not exist. Check the path, or run inline code with "
+            "llmspell exec 'print(1)'."
+        )
+    if not os.path.isfile(script):
+        raise BadInputError(f"{script} is not a file; llmspell run takes a Lua script.")
+    from .runtime import ScriptRuntime
+
+    runtime = ScriptRuntime(manager, allow_unsafe=allow_unsafe)
+    try:
+        outcome = runtime.run_file(script, args)
+    except OSError as exc:
+        raise BadInputError(f"Script {script} cannot be read: {exc.strerror}.") from None
+    return _finish(outcome)
+
+
+def exec_code(
+    code: str,
+    args: Sequence[str] = (),
+    *,
+    allow_unsafe: bool = False,
+    manager: llmspell.Manager | None = None,
+) -> int:
+    """Run the Lua source `code` (errors are reported as `(exec):LINE: message`)."""
+    from .runtime import ScriptRuntime
+
+    return _finish(ScriptRuntime(manager, allow_unsafe=allow_unsafe).run_code(code, args))
