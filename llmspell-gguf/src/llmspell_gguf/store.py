@@ -1,0 +1,510 @@
+"""The GGUF backend's models: what is installed, where it came from, and getting more.
+
+`GgufStore` is the model-management half of the backend (the backend delegates to it):
+the model directory (see `layout`), Ollama's store read-only (see `ollama_store`), the
+catalog, and pulls from the sources in order: already present, an installed package, the
+Hugging Face cache, Hugging Face itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+from llmspell.backend import ProgressCallback
+from llmspell.errors import (
+    BadInputError,
+    DownloadError,
+    InferenceError,
+    ModelNotFoundError,
+    NotSupportedError,
+)
+from llmspell.models import CatalogEntry, LocalModel, ModelInfo, PullProgress
+
+from . import catalog as catalog_mod
+from . import download, sources
+from .fileops import copy_hashing, link_or_copy, remove_entry, remove_quietly, sha256_of
+from .layout import Manifest, ModelDirectory, entry_dir_name, validate_name
+from .locking import LockHeld, exclusive
+from .metadata import GgufFormatError, GgufHeader, read_header
+from .ollama_store import OllamaModel, OllamaStore
+from .options import GgufOptions
+
+BACKEND = "gguf"
+#: Kept free beyond a download's own size, so a pull never fills the disk to the last byte.
+DISK_MARGIN = 64 * 1024 * 1024
+
+_headers: dict[tuple[str, int, int], GgufHeader] = {}
+
+
+def header_of(path: Path) -> GgufHeader:
+    """`read_header`, cached per (path, size, mtime) for the life of the process."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _headers:
+        _headers[key] = read_header(path)
+    return _headers[key]
+
+
+@attrs.frozen
+class _Request:
+    """What a pull resolved to: the file to put under `name`."""
+
+    name: str
+    repo: str
+    quantization: str | None  # None: decided from the repo listing (hf.co without :QUANT)
+    file: str | None  # None: decided from the repo listing
+    expected_sha256: str | None = None
+    catalog: bool = False
+
+
+class GgufStore:
+    def __init__(self, options: GgufOptions) -> None:
+        self.options = options
+        self.directory = ModelDirectory(options.model_dir)
+
+    @property
+    def root(self) -> Path:
+        return self.directory.root
+
+    # -- listing and lookup ------------------------------------------------------------------
+
+    def list_models(self) -> list[LocalModel]:
+        models = {m.name: self._local(entry, m) for entry, m in self.directory.entries()}
+        for om in self._ollama_models():
+            models.setdefault(om.name, self._ollama_local(om))
+        return sorted(models.values(), key=lambda m: m.name)
+
+    def has(self, name: str) -> bool:
+        try:
+            self.path_of(name)
+        except (ModelNotFoundError, BadInputError):
+            return False
+        return True
+
+    def path_of(self, name: str) -> Path:
+        manifest = self._manifest(name)
+        if manifest is not None:
+            path = self.directory.entry(name) / manifest.file
+            if not path.exists():
+                gone = f"{path} links to {os.readlink(path)}" if path.is_symlink() else str(path)
+                raise ModelNotFoundError(
+                    f"The GGUF file of {name} is gone ({gone}). Remove it with "
+                    f"llmspell model remove gguf/{name}, then import or pull it again."
+                )
+            return path
+        om = self._ollama(name)
+        if om is not None:
+            return om.blob
+        raise ModelNotFoundError(
+            f"The GGUF backend has no model {name!r}. Pull it with: llmspell model pull gguf/{name}"
+        )
+
+    def info(self, name: str) -> ModelInfo:
+        path = self.path_of(name)
+        try:
+            header = header_of(path)
+        except GgufFormatError as exc:
+            raise InferenceError(str(exc)) from None
+        manifest = self._manifest(name)
+        details = header.details()
+        if manifest is not None:
+            local = self._local(self.directory.entry(name), manifest)
+        else:
+            om = self._ollama(name)
+            assert om is not None
+            local = self._ollama_local(om)
+            name = om.name
+        details.update(local.details)
+        return ModelInfo(
+            name=name,
+            backend=BACKEND,
+            format="gguf",
+            size_bytes=header.file_size,
+            architecture=header.architecture,
+            parameter_count=header.parameter_count,
+            quantization=header.quantization or local.quantization,
+            context_length=header.context_length,
+            has_chat_template=header.chat_template is not None,
+            license=header.license,
+            path=path,
+            modified_at=local.modified_at,
+            loaded=False,
+            details=details,
+        )
+
+    def available(self) -> list[CatalogEntry]:
+        return [m.entry() for m in catalog_mod.catalog(self.options).values()]
+
+    # -- import and remove -------------------------------------------------------------------
+
+    def import_file(
+        self, path: str | os.PathLike[str], name: str | None = None, link: bool = False
+    ) -> LocalModel:
+        """Make a GGUF on disk a model: copied into the model directory, or linked to."""
+        source = Path(path).expanduser()
+        if not source.is_file():
+            raise BadInputError(f"There is no file at {source}; give the path of a .gguf file.")
+        source = source.resolve()
+        try:
+            header = read_header(source)
+        except GgufFormatError as exc:
+            raise BadInputError(str(exc)) from None
+        name = validate_name(name) if name else _name_from_header(header, source)
+        entry = self.directory.entry(name)
+        filename = source.name if source.suffix.lower() == ".gguf" else f"{source.name}.gguf"
+        with exclusive(self.directory.lock_path(name)):
+            existing = self._manifest(name)
+            if existing is not None:
+                current = entry / existing.file
+                if existing.linked == link and current.exists() and current.resolve() == source:
+                    return self._local(entry, existing)
+                same_copy = (
+                    not link
+                    and not existing.linked
+                    and existing.sha256 is not None
+                    and current.stat().st_size == source.stat().st_size
+                )
+                if same_copy and existing.sha256 == sha256_of(source):
+                    return self._local(entry, existing)
+                raise BadInputError(
+                    f"A GGUF model named {name} already exists; remove it first "
+                    f"(llmspell model remove gguf/{name}) or import under another --name."
+                )
+            entry.mkdir(parents=True, exist_ok=True)
+            target = entry / filename
+            if link:
+                remove_quietly(target)
+                try:
+                    os.symlink(source, target)
+                except OSError as exc:
+                    raise BadInputError(
+                        f"Cannot link to {source} ({exc.strerror}); import it as a copy instead."
+                    ) from None
+                sha = None
+            else:
+                self._check_space(entry, header.file_size, name)
+                partial = download.partial_path(target)
+                sha = copy_hashing(source, partial)
+                os.replace(partial, target)
+            manifest = Manifest(
+                name=name,
+                file=filename,
+                source=f"import:{source}",
+                size=header.file_size,
+                sha256=sha,
+                quantization=header.quantization,
+                linked=link,
+            )
+            self.directory.write_manifest(entry, manifest)
+        return attrs.evolve(self._local(entry, manifest), details={
+            **self._local(entry, manifest).details, "status": "imported"
+        })  # fmt: skip
+
+    def remove(self, name: str) -> None:
+        """Delete a model's entry, and nothing outside the model directory."""
+        validate_name(name)
+        entry = self.directory.entry(name)
+        manifest = self._manifest(name)
+        has_partial = entry.is_dir() and any(entry.glob("*.partial"))
+        if manifest is None and not has_partial:
+            om = self._ollama(name)
+            if om is not None:
+                raise NotSupportedError(
+                    f"{om.name} is in Ollama's model store, which llmspell only reads and never "
+                    f"changes. Remove it with: ollama rm {om.name}"
+                )
+            raise ModelNotFoundError(f"The GGUF backend has no model {name!r} to remove.")
+        if entry.resolve().parent != self.root.resolve() and not entry.is_symlink():
+            raise BadInputError(f"{entry} is outside the model directory; not removing it.")
+        try:
+            with exclusive(self.directory.lock_path(name), wait=False):
+                remove_entry(entry)
+        except LockHeld:
+            raise DownloadError(
+                f"A pull of {name} is in progress; wait for it to finish, then remove it."
+            ) from None
+
+    # -- pull ------------------------------------------------------------------------------
+
+    def pull(
+        self,
+        name: str,
+        *,
+        force: bool = False,
+        quantization: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> LocalModel:
+        validate_name(name)
+        emit = _Emitter(name, progress)
+        if not force and (present := self._present(name, quantization)) is not None:
+            emit("already present")
+            return present
+        lock = self.directory.lock_path(name)
+        with exclusive(lock, on_wait=lambda: emit(f"waiting for another pull of {name}")):
+            if not force and (present := self._present(name, quantization)) is not None:
+                emit("already present")
+                return present
+            request = self._resolve(name, quantization)
+            try:
+                return self._fetch(request, force, emit)
+            finally:
+                _drop_if_empty(self.directory.entry(name))
+
+    def _present(self, name: str, quantization: str | None) -> LocalModel | None:
+        manifest = self._manifest(name)
+        if manifest is not None and (self.directory.entry(name) / manifest.file).exists():
+            local = self._local(self.directory.entry(name), manifest)
+        elif (om := self._ollama(name)) is not None:
+            local = self._ollama_local(om)
+        else:
+            return None
+        if quantization and (local.quantization or "").lower() != quantization.lower():
+            return None
+        return attrs.evolve(local, details={**local.details, "status": "already present"})
+
+    def _resolve(self, name: str, quantization: str | None) -> _Request:
+        models = catalog_mod.catalog(self.options)
+        if name in models:
+            model = models[name]
+            quant = model.quantization_for(quantization)
+            f = model.files[quant]
+            return _Request(name, model.repo, quant, f.file, f.sha256, catalog=True)
+        ref = catalog_mod.parse_hf_ref(name)
+        if ref is not None:
+            repo, quant = ref
+            if quant and quantization and quant.lower() != quantization.lower():
+                raise BadInputError(
+                    f"{name} already names the {quant} quantization; drop --quantization "
+                    f"{quantization} or pull hf.co/{repo}:{quantization}."
+                )
+            return _Request(name, repo, quant or quantization, None)
+        raise ModelNotFoundError(
+            f"{name!r} is not in the GGUF catalog (see llmspell model available --backend gguf). "
+            "Pull any GGUF repo from Hugging Face as gguf/hf.co/OWNER/REPO:QUANT."
+        )
+
+    def _fetch(self, request: _Request, force: bool, emit: _Emitter) -> LocalModel:
+        entry = self.directory.entry(request.name)
+        entry.mkdir(parents=True, exist_ok=True)
+        if force:
+            for leftover in entry.glob("*.partial*"):
+                leftover.unlink()
+
+        # 1. an installed Python package shipping the exact file
+        if request.catalog and request.quantization and request.file:
+            package = sources.packaged(request.name, request.quantization)
+            if package is not None:
+                emit(f"copying from the installed package {package.source.split(':', 1)[1]}")
+                partial = download.partial_path(entry / request.file)
+                remove_quietly(partial)
+                try:
+                    sha = package.place(partial, emit.bytes("copying"))
+                except (OSError, ValueError) as exc:
+                    remove_quietly(partial)
+                    raise DownloadError(
+                        f"Could not take {request.name} from {package.source}: {exc}."
+                    ) from None
+                return self._install(
+                    request, request.file, request.quantization, sha, package.source, None, emit
+                )
+
+        # 2. the Hugging Face cache
+        file, quant = request.file, request.quantization
+        if file is None:
+            cached = sources.cached_repo_files(request.repo)
+            if cached:
+                try:
+                    file, quant = download.choose_file(
+                        request.repo, cached, quant, self.options.default_quantization
+                    )
+                except (ModelNotFoundError, BadInputError):
+                    file = None
+        if file is not None:
+            hit = sources.find_in_hf_cache(request.repo, file)
+            if hit is not None and (request.expected_sha256 in (None, hit.sha256)):
+                emit("found in the Hugging Face cache")
+                partial = download.partial_path(entry / file)
+                remove_quietly(partial)
+                sha = link_or_copy(hit.path, partial, emit.bytes("copying"))
+                if sha == (hit.sha256 or sha):
+                    return self._install(
+                        request, file, quant, sha, f"hf-cache:{request.repo}", None, emit
+                    )
+                remove_quietly(partial)
+
+        # 3. Hugging Face
+        emit(f"resolving {request.repo} on Hugging Face")
+        listing = download.repo_files(request.repo)
+        if file is None or request.file is None:
+            file, quant = download.choose_file(
+                request.repo, [f.file for f in listing], request.quantization,
+                self.options.default_quantization,
+            )  # fmt: skip
+        remote = download.pick(listing, request.repo, file)
+        if request.expected_sha256 and remote.sha256 and remote.sha256 != request.expected_sha256:
+            emit(f"note: the hub's {file} differs from the catalog's pinned version")
+        final = entry / file
+        partial = download.partial_path(final)
+        have = partial.stat().st_size if partial.exists() else 0
+        self._check_space(entry, (remote.size or 0) - have, request.name)
+        emit(f"downloading {file}", 0, remote.size or 0)
+        sha = download.download(remote, final, emit.bytes(f"downloading {file}"))
+        emit("verified sha256", remote.size or 0, remote.size or 0)
+        return self._install(request, file, quant, sha, f"hf:{request.repo}", remote.revision, emit)
+
+    def _install(
+        self,
+        request: _Request,
+        file: str,
+        quantization: str | None,
+        sha: str,
+        source: str,
+        revision: str | None,
+        emit: _Emitter,
+    ) -> LocalModel:
+        """Rename the verified partial into place, then write the manifest (the commit point)."""
+        entry = self.directory.entry(request.name)
+        final = entry / file
+        partial = download.partial_path(final)
+        try:
+            header = read_header(partial)
+        except GgufFormatError as exc:
+            remove_quietly(partial)
+            raise DownloadError(f"{request.repo}/{file} is not a usable GGUF: {exc}") from None
+        os.replace(partial, final)
+        old = self._manifest(request.name)
+        manifest = Manifest(
+            name=request.name,
+            file=file,
+            source=source,
+            size=header.file_size,
+            sha256=sha,
+            quantization=header.quantization or quantization,
+            repo=request.repo,
+            revision=revision,
+        )
+        self.directory.write_manifest(entry, manifest)
+        if old is not None and old.file != file:
+            remove_quietly(entry / old.file)
+        emit("success", header.file_size, header.file_size)
+        local = self._local(entry, manifest)
+        return attrs.evolve(local, details={**local.details, "status": "pulled"})
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _manifest(self, name: str) -> Manifest | None:
+        try:
+            return self.directory.manifest(name)
+        except BadInputError:
+            return None
+
+    def _local(self, entry: Path, manifest: Manifest) -> LocalModel:
+        path = entry / manifest.file
+        details = {
+            "source": manifest.source,
+            "sha256": manifest.sha256,
+            "linked": manifest.linked,
+            "store": "llmspell",
+            "pulled_at": manifest.pulled_at,
+        }
+        if manifest.repo:
+            details["repo"] = manifest.repo
+        if not path.exists():
+            details["missing"] = True
+        return LocalModel(
+            name=manifest.name,
+            backend=BACKEND,
+            size_bytes=manifest.size,
+            quantization=manifest.quantization,
+            modified_at=manifest.pulled_at_seconds,
+            path=path,
+            details=details,
+        )
+
+    def _ollama_models(self) -> list[OllamaModel]:
+        return OllamaStore().models() if self.options.use_ollama_models else []
+
+    def _ollama(self, name: str) -> OllamaModel | None:
+        return OllamaStore().find(name) if self.options.use_ollama_models else None
+
+    def _ollama_local(self, om: OllamaModel) -> LocalModel:
+        quant = om.quantization
+        if quant is None:
+            try:
+                quant = header_of(om.blob).quantization
+            except (OSError, GgufFormatError):
+                quant = None
+        return LocalModel(
+            name=om.name,
+            backend=BACKEND,
+            size_bytes=om.size,
+            quantization=quant,
+            modified_at=om.modified_at,
+            path=om.blob,
+            details={
+                "source": "ollama",
+                "store": "ollama",
+                "read_only": True,
+                "ollama_manifest": str(om.manifest_path),
+                **{f"ollama_{k}": v for k, v in om.config.items() if isinstance(v, str)},
+            },
+        )
+
+    def _check_space(self, entry: Path, needed: int, name: str) -> None:
+        free = shutil.disk_usage(entry if entry.exists() else self.root).free
+        if needed + DISK_MARGIN > free:
+            raise DownloadError(
+                f"Not enough disk space for {name}: it needs {_gb(needed)} and "
+                f"{self.root} has {_gb(free)} free. Free some space, or set model_directory "
+                "to a larger disk."
+            )
+
+
+class _Emitter:
+    """Turns pull milestones and byte counts into `PullProgress` events."""
+
+    def __init__(self, name: str, callback: ProgressCallback | None) -> None:
+        self.name = name
+        self.callback = callback
+
+    def __call__(self, status: str, completed: int = 0, total: int = 0) -> None:
+        if self.callback is not None:
+            self.callback(PullProgress(self.name, status, completed, total))
+
+    def bytes(self, status: str) -> Callable[[int, int], None] | None:
+        if self.callback is None:
+            return None
+        return lambda done, total: self(status, done, total)
+
+
+def _drop_if_empty(entry: Path) -> None:
+    """A failed first pull leaves no empty entry behind (a kept partial keeps it)."""
+    with contextlib.suppress(OSError):
+        entry.rmdir()
+
+
+def _gb(n: int) -> str:
+    return f"{n / 1e9:.2f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
+
+
+def _name_from_header(header: GgufHeader, source: Path) -> str:
+    """A default name for an imported file: `basename:size` from its metadata, else the stem."""
+    meta = header.metadata
+    base, size = meta.get("general.basename"), meta.get("general.size_label")
+    candidates = []
+    if isinstance(base, str) and isinstance(size, str):
+        candidates.append(f"{base}:{size}".lower())
+    candidates.append(source.stem.lower())
+    for candidate in candidates:
+        cleaned = "".join(c if c.isalnum() or c in "._-:" else "-" for c in candidate).strip("-.")
+        try:
+            entry_dir_name(cleaned)
+            return cleaned
+        except BadInputError:
+            continue
+    raise BadInputError(f"Cannot derive a model name from {source.name}; pass --name.")
