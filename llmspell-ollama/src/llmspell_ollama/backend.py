@@ -1,0 +1,189 @@
+"""The Ollama backend: model management over Ollama's REST API through the ollama client.
+
+Importing this module is cheap (it runs on `llmspell --help`); the client and `httpx` are
+imported by `connection` on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from llmspell import (
+    Backend,
+    BackendUnavailableError,
+    BadInputError,
+    CatalogEntry,
+    Config,
+    DownloadError,
+    HealthStatus,
+    LlmspellError,
+    LocalModel,
+    ModelInfo,
+    ProgressCallback,
+    ProviderConfig,
+    PullProgress,
+)
+
+from .catalog import catalog
+from .client import resolve_endpoint
+from .describe import canonical, same_model
+from .options import OllamaOptions
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .provider import OllamaProvider
+
+
+class OllamaBackend(Backend):
+    name = "ollama"
+    priority = 10
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.settings: ProviderConfig = config.provider("ollama")
+        self._providers: dict[str, OllamaProvider] = {}
+
+    @cached_property
+    def options(self) -> OllamaOptions:
+        """Typed lazily, so a bad option is reported when Ollama is used, not on every command."""
+        return self.config.provider_options("ollama", OllamaOptions)
+
+    @cached_property
+    def endpoint(self) -> str:
+        return resolve_endpoint(self.settings.base_url)
+
+    @cached_property
+    def connection(self) -> Connection:
+        from .connection import Connection
+
+        return Connection(self.endpoint, self.settings.timeout_seconds, self.options)
+
+    # -- health --------------------------------------------------------------------
+
+    def health(self) -> HealthStatus:
+        """`/api/version` says it is up; `/api/tags` counts models; `/api/ps` lists loaded ones."""
+        try:
+            conn = self.connection
+            version = conn.run(lambda c: conn.version(), action="report its version")
+            models = conn.run(lambda c: c.list(), action="list models").models
+            running = conn.run(lambda c: c.ps(), action="list loaded models").models
+        except LlmspellError as exc:
+            return HealthStatus(self.name, False, error=str(exc), endpoint=self.endpoint)
+        from .describe import loaded_model
+
+        loaded = [loaded_model(m) for m in running]
+        return HealthStatus(
+            self.name,
+            True,
+            version=version,
+            model_count=len(models),
+            endpoint=self.endpoint,
+            device="managed by the Ollama server",
+            details={"loaded": loaded, "started_by_llmspell": conn.server_process is not None},
+        )
+
+    # -- models ----------------------------------------------------------------------
+
+    def list_models(self) -> list[LocalModel]:
+        from .describe import local_model
+
+        listing = self.connection.run(lambda c: c.list(), action="list models")
+        return [local_model(m) for m in listing.models]
+
+    def has_model(self, model: str) -> bool:
+        return self._find(model) is not None
+
+    def _find(self, model: str) -> LocalModel | None:
+        return next((m for m in self.list_models() if same_model(m.name, model)), None)
+
+    def info(self, model: str) -> ModelInfo:
+        from .describe import loaded_model, model_info
+
+        conn = self.connection
+        show = conn.run(lambda c: c.show(model), action=f"describe {model!r}", model=model)
+        running = conn.run(lambda c: c.ps(), action="list loaded models").models
+        loaded = next(
+            (loaded_model(m) for m in running if same_model(m.name or m.model or "", model)), None
+        )
+        return model_info(model, show, self._find(model), loaded)
+
+    def available(self) -> list[CatalogEntry]:
+        return list(catalog())
+
+    def remove(self, model: str) -> None:
+        self.connection.run(lambda c: c.delete(model), action=f"remove {model!r}", model=model)
+        self._providers.pop(canonical(model), None)
+
+    def unload(self, model: str | None = None) -> None:
+        """Ask Ollama to free memory now (`keep_alive: 0`); nothing to do when it is down."""
+        conn = self.connection
+
+        def unload_one(name: str) -> None:
+            conn.run(
+                lambda c: c.generate(model=name, keep_alive=0),
+                action=f"unload {name!r}",
+                model=name,
+                start=False,
+            )
+
+        if model is not None:
+            unload_one(model)
+            return
+        try:
+            running = conn.run(lambda c: c.ps(), action="list loaded models", start=False)
+        except BackendUnavailableError:
+            return
+        for entry in running.models:
+            unload_one(entry.name or entry.model or "")
+
+    # -- pull --------------------------------------------------------------------------
+
+    def pull(
+        self,
+        model: str,
+        *,
+        force: bool = False,
+        quantization: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> LocalModel:
+        """Ollama's pull stream, reported as byte totals summed over the model's layers."""
+        if quantization:
+            raise BadInputError(
+                "Ollama picks the quantization by tag, not by option; pull a tag that names it, "
+                f"e.g. llmspell model pull ollama/{model.split(':')[0]}:<size>-instruct-q4_K_M."
+            )
+        report = progress or (lambda _p: None)
+        if not force:
+            present = self._find(model)
+            if present is not None:
+                size = present.size_bytes
+                report(PullProgress(model, "already present", size, size))
+                return present
+        from .pulling import run_pull
+
+        self.connection.run(lambda c: run_pull(c, model, report), action=f"pull {model!r}")
+        found = self._find(model)
+        if found is None:
+            raise DownloadError(
+                f"Ollama reported pulling {model!r} as done, but does not list it. Retry the pull."
+            )
+        return found
+
+    # -- inference --------------------------------------------------------------------
+
+    def provider(self, model: str) -> OllamaProvider:
+        """Checks the model exists (`/api/show`), and learns its context window on the way."""
+        key = canonical(model)
+        if key not in self._providers:
+            from .describe import serving_context_length
+            from .provider import OllamaProvider
+
+            conn = self.connection
+            show = conn.run(lambda c: c.show(model), action=f"describe {model!r}", model=model)
+            context = serving_context_length(show, self.options.num_ctx)
+            self._providers[key] = OllamaProvider(conn, model, context)
+        return self._providers[key]
+
+    def __repr__(self) -> str:
+        return f"OllamaBackend({self.endpoint!r})"
