@@ -1,0 +1,5 @@
+"""`python -m llmspell_cli` runs the `llmspell` command."""
+
+from .main import main
+
+main()

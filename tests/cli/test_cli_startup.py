@@ -1,0 +1,68 @@
+"""`llmspell --help` stays cheap: no inference library is imported to print help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.cli.helpers import llmspell
+
+HEAVY = ("llama_cpp", "ollama", "huggingface_hub", "lupa")
+
+PROBE = """
+import json, sys
+from llmspell_cli.main import run
+code = run(sys.argv[1:])
+loaded = sorted({name.split(".")[0] for name in sys.modules})
+print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
+"""
+
+
+def _modules_after(*args: str) -> tuple[int, set[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60
+    )
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["modules"])
+
+
+def test_help_imports_no_inference_library():
+    code, modules = _modules_after("--help")
+    assert code == 0
+    assert "llmspell_cli" in modules  # the probe really ran the CLI
+    assert not modules & set(HEAVY), modules & set(HEAVY)
+
+
+def test_model_help_imports_no_inference_library():
+    code, modules = _modules_after("model", "--help")
+    assert code == 0
+    assert not modules & set(HEAVY)
+
+
+def test_help_lists_own_and_plugin_commands():
+    result = llmspell("--help")
+    assert result.returncode == 0
+    for command in ("model", "chat", "plugins", "--config", "--debug", "--version"):
+        assert command in result.stdout
+    model_help = llmspell("model", "--help").stdout
+    for command in ("list", "pull", "remove", "info", "available", "status", "import"):
+        assert command in model_help
+
+
+def test_version_names_core_cli_and_every_plugin_distribution():
+    result = llmspell("--version")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("llmspell 0.")
+    text = result.stdout
+    for dist in ("llmspell-core", "llmspell-cli", "llmspell-echo"):
+        assert f"{dist} 0." in text
+
+
+def test_runs_as_a_module_too():
+    result = subprocess.run(
+        [sys.executable, "-m", "llmspell_cli", "--version"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("llmspell ")
