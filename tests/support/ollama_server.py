@@ -200,6 +200,7 @@ class OllamaTestServer:
         self.line_delay = 0.0
         self.progress_steps = 3
         self.lock = threading.Lock()
+        self.connections: set[socket.socket] = set()
         self.httpd = ThreadingHTTPServer((host, port), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.state = self  # type: ignore[attr-defined]
@@ -230,8 +231,14 @@ class OllamaTestServer:
         return self
 
     def stop(self) -> None:
+        """Stop like a killed server: the listener and every open connection close."""
         self.httpd.shutdown()
         self.httpd.server_close()
+        with self.lock:
+            open_connections, self.connections = list(self.connections), set()
+        for conn in open_connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> OllamaTestServer:
         return self.start()
@@ -255,7 +262,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *_args: Any) -> None:  # quiet
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        with self.state.lock:
+            self.state.connections.add(self.connection)
+
     def finish(self) -> None:
+        with self.state.lock:
+            self.state.connections.discard(self.connection)
         with contextlib.suppress(OSError, ValueError):  # the socket was cut on purpose
             super().finish()
 
@@ -348,7 +362,8 @@ class _Handler(BaseHTTPRequestHandler):
             if problem is not None:
                 self._error(400, problem)
                 return
-            with contextlib.suppress(_Dropped):
+            # _Dropped: cut on purpose; the others: the client hung up (e.g. its read timeout).
+            with contextlib.suppress(_Dropped, BrokenPipeError, ConnectionResetError):
                 handler(body)
         else:
             handler()
@@ -543,6 +558,11 @@ class _Handler(BaseHTTPRequestHandler):
             metrics["context"] = list(range(1, prompt_words + len(pieces) + 1))
         final = {**head, "done": True, "done_reason": reason, **metrics}
         if body.get("stream", True) is False:
+            if state.drop_after is not None:  # died while generating, before answering
+                self._drop()
+            if state.error_after is not None:
+                self._error(500, MID_STREAM_ERROR)
+                return
             self._json(200, {**head, **piece("".join(pieces)), **final})
             return
         lines = [{**head, **piece(p), "done": False} for p in pieces[:-1]]

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import httpx
 import ollama
 from llmspell import BackendUnavailableError
 
@@ -104,11 +105,10 @@ class Connection:
     def version(self) -> str:
         """`GET /api/version`: the client has no method for it, so use its httpx client."""
         response = self.client._client.get("/api/version")
-        if response.is_error:
-            raise ollama.ResponseError(response.text, response.status_code)
         try:
+            response.raise_for_status()
             return str(response.json()["version"])
-        except (ValueError, KeyError, TypeError):
+        except (httpx.HTTPStatusError, ValueError, KeyError, TypeError):
             raise BackendUnavailableError(
                 f"The server at {self.endpoint} does not answer /api/version as Ollama does, so "
                 "it is probably not Ollama. Check base_url or OLLAMA_HOST."

@@ -100,4 +100,9 @@ class OllamaProvider:
                 f"Ollama failed while generating with {self.model!r} (after {received} "
                 f"characters): {exc.error}. The answer is incomplete; retry the request."
             )
+        if isinstance(exc, failures.ResponseError) and exc.status_code >= 500 and exc.error:
+            return InferenceError(
+                f"Ollama failed while generating with {self.model!r}: {exc.error}. "
+                "Retry the request, or check the Ollama server log."
+            )
         return self.connection.translate(exc, f"generate with {self.model!r}", self.model) or exc
