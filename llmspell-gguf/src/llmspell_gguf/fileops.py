@@ -48,6 +48,7 @@ def link_or_copy(src: Path, dst: Path, progress: Progress | None = None) -> str:
     A hard link survives the source being deleted (an uninstalled package, a cleaned cache),
     unlike a symlink. Returns the sha256 of the file.
     """
+    src = src.resolve()  # link the content (a cache blob), never a symlink to it
     try:
         os.link(src, dst)
     except OSError:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
-from llmspell.errors import SpecError
+from llmspell.errors import BadInputError, SpecError
 from llmspell.spec import GRAMMAR, parse_spec
 
 MANIFEST = "manifest.json"
@@ -73,7 +73,7 @@ def validate_name(name: str) -> str:
     """Return `name` if it can name a model safely (the spec grammar's model[:variant])."""
     try:
         spec = parse_spec(name, ())
-    except SpecError as exc:
+    except BadInputError as exc:  # includes an "@backend" naming no backend
         raise SpecError(f"{name!r} cannot name a GGUF model: {exc}") from None
     if spec.provider or spec.backend or spec.name != name:
         raise SpecError(

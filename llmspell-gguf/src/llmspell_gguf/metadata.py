@@ -148,10 +148,7 @@ class _Reader:
 
     def _need(self, n: int) -> None:
         if self.pos + n > len(self.buf):
-            raise GgufFormatError(
-                f"{self.path} is truncated: its GGUF header ends early. "
-                "Delete it and pull or copy the model again."
-            )
+            raise GgufFormatError(_truncated(self.path))
 
     def scalar(self, fmt: str) -> Any:
         size = struct.calcsize(fmt)
@@ -214,7 +211,10 @@ def read_header(path: str | os.PathLike[str]) -> GgufHeader:
             if size < 24:
                 raise GgufFormatError(_not_gguf(path, fh.read(4)))
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                return _parse(buf, path, size)
+                try:
+                    return _parse(buf, path, size)
+                except struct.error:  # a read ran past the end of the buffer
+                    raise GgufFormatError(_truncated(path)) from None
     except IsADirectoryError:
         raise GgufFormatError(f"{path} is a directory, not a GGUF file.") from None
 
@@ -225,6 +225,13 @@ def is_gguf(path: str | os.PathLike[str]) -> bool:
             return fh.read(4) == MAGIC
     except OSError:
         return False
+
+
+def _truncated(path: Path) -> str:
+    return (
+        f"{path} is truncated: its GGUF header ends early. "
+        "Delete it and pull or copy the model again."
+    )
 
 
 def _not_gguf(path: Path, magic: bytes) -> str:
