@@ -77,3 +77,18 @@ def test_narrow_terminal_drops_the_bar_not_the_numbers():
 def test_durations():
     assert format_duration(5) == "0:05"
     assert format_duration(3725) == "1:02:05"
+
+
+def test_a_step_that_arrives_complete_is_just_named():
+    out, clock = io.StringIO(), Clock()
+    reporter = PullReporter(out, live=False, clock=clock)
+    reporter(PullProgress("m", "copying", 50, 100))
+    reporter(PullProgress("m", "copying", 100, 100))
+    reporter(PullProgress("m", "success", 100, 100))
+    reporter.close()
+    assert out.getvalue().splitlines() == [
+        "copying: 100 B",
+        "   50%  50 B / 100 B",
+        "  100%  100 B / 100 B",
+        "success",
+    ]

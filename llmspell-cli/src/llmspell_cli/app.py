@@ -11,7 +11,7 @@ from typing import Annotated
 from cyclopts import App, Parameter
 
 from . import session
-from .commands import chat, model, plugins
+from .commands import chat, completion, model, plugins
 
 HELP = "Run large language models locally: manage models, chat, and run Lua scripts."
 
@@ -38,9 +38,11 @@ def build_app() -> App:
     models.command(model.import_model, name="import")
     app.command(chat.chat)
     app.command(plugins.plugins)
+    app.command(completion.completion)
     app.register_install_completion_command(
         help="Install shell completion for llmspell (bash, zsh, fish)."
     )
+    session.current().app = app
     _add_launcher(app)
     _register_plugin_commands(app)
     return app

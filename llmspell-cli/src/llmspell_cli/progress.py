@@ -67,7 +67,7 @@ class PullReporter:
         self.live = self.stream.isatty() if live is None else live
         self.clock = clock
         self.width = width
-        self.total_bytes = 0
+        self._finished = False
         self._status: str | None = None
         self._total = 0
         self._meter = RateMeter()
@@ -80,7 +80,7 @@ class PullReporter:
         now = self.clock()
         if event.status != self._status or event.total != self._total:
             self._begin(event, now)
-        if not event.total:
+        if not event.total or self._finished:
             return
         self._meter.add(now, event.completed)
         finished = event.completed >= event.total
@@ -105,15 +105,15 @@ class PullReporter:
         self.close()
         self._status, self._total = event.status, event.total
         self._meter.reset()
+        self._finished = bool(event.total) and event.completed >= event.total
         self._last_draw = float("-inf")
         self._last_plain_percent = -1
         self._last_plain_time = now
-        if event.total:
-            self.total_bytes += event.total
+        if event.total and event.completed < event.total:
             if not same_status:
                 self._write_line(f"{event.status}: {human_size(event.total)}")
         elif event.status:
-            self._write_line(event.status)
+            self._write_line(event.status)  # a step, or one that is already complete ("success")
 
     def _write_line(self, text: str) -> None:
         self.stream.write(text + "\n")

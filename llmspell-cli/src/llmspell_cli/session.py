@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llmspell import Manager
@@ -20,6 +20,8 @@ class Session:
         #: Plugins whose `llmspell_register_commands` raised (plugin name → error).
         self.command_errors: dict[str, str] = {}
         self._manager: Manager | None = None
+        #: The root cyclopts App, for commands that describe the command line itself.
+        self.app: Any = None
 
     def manager(self) -> Manager:
         """The core's manager; built lazily so `--help` never loads configuration or backends."""
