@@ -51,7 +51,8 @@ class Connection:
         try:
             return self._attempt(op, action, model)
         except BackendUnavailableError:
-            if not (start and self._may_start()):
+            nobody_listening = self._down is not None  # not "something else answered"
+            if not (start and nobody_listening and self._may_start()):
                 raise
         self.start_server()
         return self._attempt(op, action, model)

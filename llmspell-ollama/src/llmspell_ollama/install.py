@@ -1,7 +1,8 @@
 """`llmspell model install-ollama`: install the Ollama server the way Ollama documents it.
 
 Linux: Ollama's install script; macOS: Homebrew. It always shows the command first and
-asks before running it; elsewhere it says where to download Ollama.
+asks before running it; elsewhere it says where to download Ollama. Imported only when the
+CLI registers its commands (cyclopts is loaded by then).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import platform
 import shutil
 import subprocess
 import sys
-from typing import Literal
+from typing import Annotated, Literal
 
 import attrs
+from cyclopts import Parameter
 from llmspell import BadInputError, NotSupportedError, RuntimeFailure
 
 LINUX_COMMAND = "curl -fsSL https://ollama.com/install.sh | sh"
@@ -45,7 +47,10 @@ def install_plan(system: str | None = None) -> InstallPlan:
 
 
 def install_ollama(
-    *, dry_run: bool = False, yes: bool = False, format: Literal["text", "json"] = "text"
+    *,
+    dry_run: bool = False,
+    yes: Annotated[bool, Parameter(name=["--yes", "-y"])] = False,
+    format: Literal["text", "json"] = "text",
 ) -> int:
     """Install the Ollama server (Linux: its install script; macOS: Homebrew), after asking.
 

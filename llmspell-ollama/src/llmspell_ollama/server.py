@@ -57,7 +57,13 @@ def start_ollama_serve(
         if is_up():
             return process
         time.sleep(0.1)
+    process.terminate()  # a server we cannot use would hold the port for the next try
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
     raise BackendUnavailableError(
-        f"'ollama serve' was started but did not answer at {endpoint} within {timeout:g} s; "
-        f"see {log_path}."
+        f"'ollama serve' was started but did not answer at {endpoint} within {timeout:g} s, "
+        f"so llmspell stopped it; see {log_path}."
     )
