@@ -279,7 +279,7 @@ def serve(hub: HubServer):
     api = ThreadingHTTPServer(("127.0.0.1", 0), hub_handler)
     for server in (cdn, api):
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield f"http://127.0.0.1:{api.server_address[1]}"
     finally:
