@@ -105,22 +105,23 @@ def iso_time(value: float | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def guarded(lua: Any, fn: Callable[..., Any]) -> Callable[..., tuple[bool, Any]]:
-    """Wrap a bridge function so Lua gets `(true, value)` or `(false, message)`.
+def guarded(lua: Any, fn: Callable[..., Any]) -> Callable[..., tuple[Any, ...]]:
+    """Wrap a bridge function so Lua gets `(true, value)` or `(false, message[, located])`.
 
     The Lua side raises the message with `error(message, level)`, so it carries the
-    script's file and line and stays catchable by `pcall` as a plain string.
+    script's file and line and stays catchable by `pcall` as a plain string. An error
+    raised by a Lua callback already names its own line (`located`).
     """
     from lupa import lua54 as lupa
 
     @functools.wraps(fn)
-    def call(*args: Any) -> tuple[bool, Any]:
+    def call(*args: Any) -> tuple[Any, ...]:
         try:
             return True, to_lua(lua, fn(*args))
         except LlmspellError as exc:
             return False, exc.message
         except lupa.LuaError as exc:  # raised by a Lua callback (e.g. a pull progress function)
-            return False, str(exc)
+            return False, str(exc).split("\nstack traceback:", 1)[0], True  # has its place
         except Exception as exc:
             return False, f"{type(exc).__name__}: {exc}"
 

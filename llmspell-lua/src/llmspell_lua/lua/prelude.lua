@@ -12,9 +12,27 @@ local raw_resume = coroutine.resume
 python = nil
 package.loaded.python = nil
 
-local function unwrap(ok, value)
+local getinfo = debug.getinfo -- kept here: the sandbox removes it from `debug`
+
+-- "file:line: " of the script line that called the API; frames without a line (pcall,
+-- tail calls) and llmspell's own Lua are skipped, so errors always say where in the script.
+local function where(level)
+  while true do
+    local info = getinfo(level + 1, "Sl")
+    if not info then
+      return ""
+    end
+    if info.currentline > 0 and info.source:sub(1, 10) ~= "=llmspell/" then
+      return ("%s:%d: "):format(info.short_src, info.currentline)
+    end
+    level = level + 1
+  end
+end
+
+local function unwrap(ok, value, located)
   if not ok then
-    error(value, 3) -- level 1: unwrap, 2: the API function, 3: the script
+    -- level 1: unwrap, 2: the API function, 3: the script
+    error(located and value or where(3) .. value, 0)
   end
   return value
 end
