@@ -1,30 +1,16 @@
-"""Running Lua in-process (fast, with probes) and through the real `llmspell` command."""
+"""Running Lua in-process (fast, with probes): `lua`, `lua_file`, `runtime`, `smollm2`."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import attrs
 import llmspell
 import pytest
 from llmspell_lua.commands import exec_code, run_script
 from llmspell_lua.runtime import ScriptRuntime
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
-LLMSPELL = Path(sys.executable).with_name("llmspell")
-SMOLLM2 = "local/smollm2:135m@gguf"
-
-
-@attrs.frozen
-class Ran:
-    code: int
-    out: str
-    err: str
+from tests.lua.helpers import SMOLLM2, Ran
 
 
 @pytest.fixture
@@ -65,16 +51,3 @@ def smollm2(smollm2_path) -> str:
     """SmolLM2 in this test's GGUF store (a link: the file loads once per process)."""
     llmspell.Manager().import_file(str(smollm2_path), "smollm2:135m", link=True)
     return SMOLLM2
-
-
-def llmspell_cli(*argv: str, stdin: str = "", timeout: float = 300) -> Ran:
-    """The installed `llmspell` command in a subprocess, with this test's environment."""
-    done = subprocess.run(
-        [str(LLMSPELL), *argv],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    return Ran(done.returncode, done.stdout, done.stderr)
