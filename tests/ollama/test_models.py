@@ -53,8 +53,10 @@ def test_info_reads_api_show_details_parameters_template_and_context_length(mana
     assert info.context_length == 8192  # model_info["llama.context_length"]
     assert info.has_chat_template is True
     assert info.size_bytes == 98_000_000  # from /api/tags: /api/show has no size
-    assert info.license.startswith("Apache License")
-    assert info.details["parameters"] == {"stop": "<|im_end|>"}
+    assert info.license == "Apache License"  # the first line of the text /api/show returns
+    assert info.details["modelfile_parameters"] == {"stop": "<|im_end|>"}
+    assert info.details["weights_format"] == "gguf"
+    assert info.details["family"] == "llama"
     assert "<|im_start|>" in info.details["template"]
     assert info.details["capabilities"] == ["completion"]
     assert info.details["parameter_size"] == "134.52M"

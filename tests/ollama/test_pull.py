@@ -74,8 +74,8 @@ def test_a_connection_cut_mid_pull_is_a_download_error_that_says_to_resume(manag
 
 def test_quantization_is_chosen_by_tag_in_ollama(manager):
     with pytest.raises(BadInputError) as caught:
-        manager.pull("ollama/llama3.1:8b", quantization="Q4_K_M")
-    assert "tag" in str(caught.value)
+        manager.pull("ollama/llama3.1:8b", quantization="Q8_0")
+    assert "ollama/llama3.1:8b-instruct-q8_0" in str(caught.value)
 
 
 def test_pulling_with_ollama_down_says_it_is_not_running(monkeypatch, closed_endpoint):

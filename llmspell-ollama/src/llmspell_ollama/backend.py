@@ -149,9 +149,13 @@ class OllamaBackend(Backend):
     ) -> LocalModel:
         """Ollama's pull stream, reported as byte totals summed over the model's layers."""
         if quantization:
+            base, _, tag = model.partition(":")
+            tagged = (
+                f"{base}:{tag or '<size>'}-instruct-{quantization[:1].lower()}{quantization[1:]}"
+            )
             raise BadInputError(
-                "Ollama picks the quantization by tag, not by option; pull a tag that names it, "
-                f"e.g. llmspell model pull ollama/{model.split(':')[0]}:<size>-instruct-q4_K_M."
+                f"Ollama picks the quantization by tag, not by option: pull a tag that names it, "
+                f"e.g. ollama/{tagged} (see https://ollama.com/library/{base}/tags)."
             )
         report = progress or (lambda _p: None)
         if not force:

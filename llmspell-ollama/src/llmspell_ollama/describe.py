@@ -99,6 +99,12 @@ def serving_context_length(show: Any, num_ctx: int | None) -> int:
     return min(trained, DEFAULT_NUM_CTX) if trained else DEFAULT_NUM_CTX
 
 
+def license_name(text: str | None) -> str | None:
+    """The first line of the license text (Ollama returns the whole text, often 10 kB)."""
+    first = next((line.strip() for line in (text or "").splitlines() if line.strip()), None)
+    return first[:100] if first else None
+
+
 def model_info(
     name: str, show: Any, listed: LocalModel | None, loaded: dict[str, Any] | None
 ) -> ModelInfo:
@@ -116,15 +122,18 @@ def model_info(
         quantization=details.get("quantization_level"),
         context_length=model_context_length(show),
         has_chat_template=bool(show.template),
-        license=show.license or None,
+        license=license_name(show.license),
         modified_at=show.modified_at.timestamp() if show.modified_at else None,
         loaded=loaded is not None,
-        details={
-            **details,
+        details={  # what the fields above do not already say
+            "family": details.get("family"),
+            "parameter_size": details.get("parameter_size"),
+            "weights_format": details.get("format"),
+            "parent_model": details.get("parent_model"),
             "digest": listed.details.get("digest") if listed else None,
-            "parameters": parse_parameters(show.parameters),
-            "template": show.template,
+            "modelfile_parameters": parse_parameters(show.parameters),
             "capabilities": list(show.capabilities or []),
+            "template": show.template,
             "loaded": loaded,
         },
     )
