@@ -87,11 +87,14 @@ class Home:
             "LLMSPELL_HOME": str(self.path),
             "OLLAMA_HOST": OLLAMA_DOWN,
             "HF_HUB_OFFLINE": "1",
+            "HF_HOME": str(self.path / "hf-home"),
+            "OLLAMA_MODELS": str(self.path / "no-ollama-store"),
             "PYTHONUNBUFFERED": "1",
         }
         self.env.pop("LLMSPELL_CONFIG", None)
         self.env.pop("LLMSPELL_LOAD_PLUGINS", None)
-        os.environ.update({k: self.env[k] for k in ("LLMSPELL_HOME", "OLLAMA_HOST")})
+        for key in ("LLMSPELL_HOME", "OLLAMA_HOST", "HF_HOME", "OLLAMA_MODELS"):
+            os.environ[key] = self.env[key]
         self.imported: str | None = None
 
     def import_model(self) -> str:
