@@ -100,7 +100,7 @@ class ModelDirectory:
         return self.root / ".locks" / f"{entry_dir_name(name)}.lock"
 
     def manifest(self, name: str) -> Manifest | None:
-        found = self._read(self.entry(name))
+        found = self.read(self.entry(name))
         return found if found is not None and found.name == name else None
 
     def entries(self) -> Iterator[tuple[Path, Manifest]]:
@@ -111,7 +111,7 @@ class ModelDirectory:
         for child in children:
             if child.name.startswith(".") or not child.is_dir():
                 continue
-            manifest = self._read(child)
+            manifest = self.read(child)
             if manifest is not None:
                 yield child, manifest
 
@@ -122,7 +122,7 @@ class ModelDirectory:
         os.replace(tmp, entry / MANIFEST)
 
     @staticmethod
-    def _read(entry: Path) -> Manifest | None:
+    def read(entry: Path) -> Manifest | None:
         try:
             return Manifest.from_json((entry / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError, TypeError):

@@ -175,6 +175,7 @@ class GgufStore:
                     f"A GGUF model named {name} already exists; remove it first "
                     f"(llmspell model remove gguf/{name}) or import under another --name."
                 )
+            self._check_entry_free(entry, name)
             entry.mkdir(parents=True, exist_ok=True)
             target = entry / filename
             if link:
@@ -290,6 +291,7 @@ class GgufStore:
 
     def _fetch(self, request: _Request, force: bool, emit: _Emitter) -> LocalModel:
         entry = self.directory.entry(request.name)
+        self._check_entry_free(entry, request.name)
         entry.mkdir(parents=True, exist_ok=True)
         if force:
             for leftover in entry.glob("*.partial*"):
@@ -352,7 +354,9 @@ class GgufStore:
         partial = download.partial_path(final)
         have = partial.stat().st_size if partial.exists() else 0
         self._check_space(entry, (remote.size or 0) - have, request.name)
-        emit(f"downloading {file}", 0, remote.size or 0)
+        if have:
+            emit(f"resuming {file}: {_gb(have)} of it is already here")
+        emit(f"downloading {file}", have, remote.size or 0)
         sha = download.download(remote, final, emit.bytes(f"downloading {file}"))
         emit("verified sha256", remote.size or 0, remote.size or 0)
         return self._install(request, file, quant, sha, f"hf:{request.repo}", remote.revision, emit)
@@ -454,6 +458,15 @@ class GgufStore:
                 **{f"ollama_{k}": v for k, v in om.config.items() if isinstance(v, str)},
             },
         )
+
+    def _check_entry_free(self, entry: Path, name: str) -> None:
+        """On a case-insensitive file system two names can share an entry: refuse, not clobber."""
+        holder = self.directory.read(entry)
+        if holder is not None and holder.name != name:
+            raise BadInputError(
+                f"{name} would share the directory of the model {holder.name} on this file "
+                f"system; remove {holder.name} first or choose another name."
+            )
 
     def _check_space(self, entry: Path, needed: int, name: str) -> None:
         free = shutil.disk_usage(entry if entry.exists() else self.root).free

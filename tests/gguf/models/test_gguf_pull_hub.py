@@ -82,9 +82,13 @@ def test_an_interrupted_download_keeps_the_partial_and_the_next_pull_resumes_it(
     assert not (entry / "manifest.json").exists()
     assert manager.list_models("gguf") == []  # a partial is not a model
 
-    model = manager.pull("gguf/smol:135m")
+    events = []
+    model = manager.pull("gguf/smol:135m", progress=events.append)
 
     assert [d.range for d in hub.downloads()] == [None, f"bytes={kept}-"]
+    assert any(e.status.startswith("resuming") for e in events)
+    (first,) = [e for e in events if e.status.startswith("downloading")][:1]
+    assert first.completed == kept
     assert sha256(model.path) == sha256(smollm2_path)
     assert not partial.exists()
 
