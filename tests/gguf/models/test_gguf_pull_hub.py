@@ -189,3 +189,27 @@ def hub_endpoint() -> str:
     import os
 
     return os.environ["HF_ENDPOINT"]
+
+
+def test_a_partial_of_an_older_version_is_not_resumed(hub, manager, model_dir, smollm2_path):
+    hub.drop_first_download = True
+    with pytest.raises(DownloadError):
+        manager.pull("gguf/smol:135m")
+    hub.commits[SMOL_REPO] = "f" * 40  # the repo moved on: the kept bytes may not match
+
+    model = manager.pull("gguf/smol:135m")
+
+    assert [d.range for d in hub.downloads()] == [None, None]
+    assert sha256(model.path) == sha256(smollm2_path)
+
+
+def test_remove_is_refused_while_a_pull_holds_the_model(hub, manager, model_dir):
+    from llmspell_gguf.layout import ModelDirectory
+    from llmspell_gguf.locking import exclusive
+
+    manager.pull("gguf/hf.co/test-org/tiny-GGUF:F32")
+    lock = ModelDirectory(model_dir).lock_path("hf.co/test-org/tiny-GGUF:F32")
+    with exclusive(lock), pytest.raises(DownloadError, match=r"pull of .* is in progress"):
+        manager.remove("gguf/hf.co/test-org/tiny-GGUF:F32")
+    manager.remove("gguf/hf.co/test-org/tiny-GGUF:F32")
+    assert manager.list_models("gguf") == []
