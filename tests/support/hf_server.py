@@ -15,16 +15,18 @@ at it. It answers what `huggingface_hub` 2.x asks, with the headers the hub send
 - the CDN (`GET|HEAD /lfs/{sha256}` on a second port): the bytes with `Content-Length`,
   `ETag`, `Accept-Ranges: bytes`, and `Range: bytes=N-` answered `206` with `Content-Range`.
 
-Failure modes, switched per test on the `HubServer` object: `drop_first_download` (the first
-CDN GET without a Range sends the headers of the whole file, half the body, then closes the
-connection), `wrong_sha256` (the API reports a sha256 the bytes do not have), and
-`bytes_per_second` (a throttled CDN, for concurrent-pull tests). Every request is recorded
+Failure modes, switched per test on the `HubServer` object: `gated` repos (401 with
+`X-Error-Code: GatedRepo`), `drop_first_download` (the first CDN GET without a Range sends
+the headers of the whole file, half the body, then closes the connection), `wrong_sha256`
+(the API reports a sha256 the bytes do not have), and `bytes_per_second` (a throttled CDN,
+for concurrent-pull tests). Every request is recorded
 (method, path, Range header) so tests can assert what the client did.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import threading
@@ -59,6 +61,8 @@ class HubServer:
     repos: dict[str, dict[str, HubFile]] = field(default_factory=dict)
     commits: dict[str, str] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
+    #: Repos that answer 401 `GatedRepo`, as the hub does before a license is accepted.
+    gated: set[str] = field(default_factory=set)
     drop_first_download: bool = False
     wrong_sha256: bool = False
     bytes_per_second: int | None = None
@@ -66,11 +70,7 @@ class HubServer:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_file(self, repo: str, filename: str, path: Path) -> HubFile:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while block := fh.read(1 << 20):
-                digest.update(block)
-        hub_file = HubFile(path, digest.hexdigest(), path.stat().st_size)
+        hub_file = HubFile(path, _sha256(path), path.stat().st_size)
         self.repos.setdefault(repo, {})[filename] = hub_file
         self.commits.setdefault(repo, hashlib.sha1(repo.encode()).hexdigest())
         return hub_file
@@ -127,6 +127,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _model_info(self, rest: str) -> None:
         repo, _, revision = rest.partition("/revision/")
+        if repo in self.hub.gated:
+            return self._error(401, f"Access to model {repo} is restricted.", "GatedRepo")
         if repo not in self.hub.repos:
             return self._error(404, "Repository not found", "RepoNotFound")
         commit = self.hub.commits[repo]
@@ -261,6 +263,20 @@ class _Handler(BaseHTTPRequestHandler):
         if code:
             headers["X-Error-Code"] = code
         self._json(status, {"error": message}, headers)
+
+
+@functools.lru_cache(maxsize=32)
+def _sha256_cached(path: Path, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    st = path.stat()
+    return _sha256_cached(path, st.st_size, st.st_mtime_ns)
 
 
 def _oid(f: HubFile) -> str:

@@ -213,3 +213,9 @@ def test_remove_is_refused_while_a_pull_holds_the_model(hub, manager, model_dir)
         manager.remove("gguf/hf.co/test-org/tiny-GGUF:F32")
     manager.remove("gguf/hf.co/test-org/tiny-GGUF:F32")
     assert manager.list_models("gguf") == []
+
+
+def test_a_gated_repo_says_how_to_get_access(hub, manager):
+    hub.gated.add(TINY_REPO)
+    with pytest.raises(DownloadError, match="is gated: accept its license"):
+        manager.pull("gguf/hf.co/test-org/tiny-GGUF:F32")
