@@ -76,7 +76,7 @@ class Connection:
         if self._down is not None:
             since, error = self._down
             if time.monotonic() - since < _DOWN_MEMO_SECONDS:
-                raise error
+                raise type(error)(error.message)
             self._down = None
         try:
             return op(self.client)
