@@ -219,3 +219,22 @@ def test_a_gated_repo_says_how_to_get_access(hub, manager):
     hub.gated.add(TINY_REPO)
     with pytest.raises(DownloadError, match="is gated: accept its license"):
         manager.pull("gguf/hf.co/test-org/tiny-GGUF:F32")
+
+
+def test_an_hf_reference_resolves_from_the_cache_when_offline(
+    hub, manager, monkeypatch, tmp_path, tiny_ggufs
+):
+    import huggingface_hub
+    from huggingface_hub import hf_hub_download
+
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    for name in ("tiny-F16.gguf", "tiny-F32.gguf"):
+        hf_hub_download(TINY_REPO, name, cache_dir=cache, endpoint=hub_endpoint())
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+    model = manager.pull("gguf/hf.co/test-org/tiny-GGUF:f32")
+
+    assert model.details["source"] == f"hf-cache:{TINY_REPO}"
+    assert sha256(model.path) == sha256(tiny_ggufs["F32"])
