@@ -73,3 +73,13 @@ def test_key_values_skip_unknowns():
     assert key_values([("model", "gguf/x"), ("license", None), ("context length", 8192)]) == (
         "model            gguf/x\ncontext length   8192"
     )
+
+
+def test_paths_under_home_are_shown_with_a_tilde(monkeypatch, tmp_path):
+    from llmspell_cli.formatting import display_path
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert display_path(tmp_path / ".llmspell" / "m.gguf") == "~/.llmspell/m.gguf"
+    assert display_path("/opt/models/m.gguf") == "/opt/models/m.gguf"
+    assert display_path(str(tmp_path) + "x/m.gguf") == str(tmp_path) + "x/m.gguf"
+    assert display_path(None) is None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 _UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
@@ -81,6 +82,17 @@ def key_values(pairs: Iterable[tuple[str, Any]]) -> str:
     shown = [(k, v) for k, v in pairs if v is not None]
     width = max((len(k) for k, _ in shown), default=0)
     return "\n".join(f"{k.ljust(width)}   {v}" for k, v in shown)
+
+
+def display_path(path: Any) -> str | None:
+    """A path for people: under the home directory as `~/...` (JSON keeps it absolute)."""
+    if path is None:
+        return None
+    text = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home) :]
+    return text
 
 
 def _default(value: Any) -> Any:

@@ -124,6 +124,8 @@ class PullReporter:
         rate = self._meter.rate()
         if rate is None or rate <= 0:
             return done, "", ""
+        if event.completed >= event.total:
+            return done, f"{human_size(int(rate))}/s", ""
         eta = format_duration((event.total - event.completed) / rate)
         return done, f"{human_size(int(rate))}/s", f"ETA {eta}"
 

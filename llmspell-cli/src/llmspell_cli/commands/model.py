@@ -12,6 +12,7 @@ from cyclopts import Parameter
 from .. import schema
 from ..errors import FAILURE, INTERRUPTED, OK
 from ..formatting import (
+    display_path,
     human_count,
     human_size,
     key_values,
@@ -47,7 +48,7 @@ def list_models(
         for x in models:
             when = _full_time(x.modified_at) if verbose else relative_time(x.modified_at)
             row = [x.name, x.backend, human_size(x.size_bytes), x.quantization, when]
-            rows.append([*row, x.path] if verbose else row)
+            rows.append([*row, display_path(x.path)] if verbose else row)
         print(table([*headers, "path"] if verbose else headers, rows))
     else:
         where = f"on {backend}" if backend else "yet"
@@ -198,7 +199,7 @@ def info(model: str, /, *, format: Format = "text") -> int:
         ("chat template", template),
         ("license", i.license),
         ("size", f"{human_size(i.size_bytes)} ({i.size_bytes:,} bytes)" if i.size_bytes else None),
-        ("path", i.path),
+        ("path", display_path(i.path)),
         ("modified", modified),
         ("loaded", "yes" if i.loaded else "no"),
     ]
@@ -208,6 +209,8 @@ def info(model: str, /, *, format: Format = "text") -> int:
 
 
 def _detail(value: object) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value)) or None
     if isinstance(value, dict):
@@ -252,7 +255,7 @@ def status(*, format: Format = "text") -> int:
             "ready" if s.healthy else "unavailable",
             s.version,
             s.model_count,
-            s.endpoint,
+            display_path(s.endpoint),
             s.device,
         ]
         for s in statuses
