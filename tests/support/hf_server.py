@@ -18,9 +18,10 @@ at it. It answers what `huggingface_hub` 2.x asks, with the headers the hub send
 Failure modes, switched per test on the `HubServer` object: `gated` repos (401 with
 `X-Error-Code: GatedRepo`), `drop_first_download` (the first CDN GET without a Range sends
 the headers of the whole file, half the body, then closes the connection), `wrong_sha256`
-(the API reports a sha256 the bytes do not have), and `bytes_per_second` (a throttled CDN,
-for concurrent-pull tests). Every request is recorded
-(method, path, Range header) so tests can assert what the client did.
+(the API reports a sha256 the bytes do not have), `ignore_range` (a CDN answering every
+request with the whole file), and `bytes_per_second` (a throttled CDN, for concurrent-pull
+tests). Every request is recorded (method, path, Range header) so tests can assert what the
+client did.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class HubServer:
     #: Repos that answer 401 `GatedRepo`, as the hub does before a license is accepted.
     gated: set[str] = field(default_factory=set)
     drop_first_download: bool = False
+    #: A CDN that ignores `Range` and always sends the whole file with 200.
+    ignore_range: bool = False
     wrong_sha256: bool = False
     bytes_per_second: int | None = None
     _dropped: set[str] = field(default_factory=set)
@@ -198,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not path.startswith("/lfs/") or f is None:
             return self._error(404, "NoSuchKey", None)
         start = 0
-        rng = self.headers.get("Range")
+        rng = None if self.hub.ignore_range else self.headers.get("Range")
         if rng:
             start = int(rng.removeprefix("bytes=").split("-")[0])
             if start >= f.size:

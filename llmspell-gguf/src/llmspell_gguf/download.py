@@ -204,7 +204,7 @@ def _fetch(
                 return digest, done
             hf_raise_for_status(response)
             mode = "ab"
-            if done and response.status_code != 206:  # no range support: start over
+            if done and not _resumes_at(response, done):  # whole file, or other bytes: restart
                 digest, done, mode = hashlib.sha256(), 0, "wb"
             with open(partial, mode) as out:
                 for block in response.iter_bytes(CHUNK):
@@ -225,6 +225,14 @@ def _fetch(
             f"({type(exc).__name__}). Run the same pull again to resume where it stopped."
         ) from None
     return digest, done
+
+
+def _resumes_at(response: Any, offset: int) -> bool:
+    """Whether a reply to `Range: bytes=offset-` really continues at `offset`."""
+    if response.status_code != 206:
+        return False
+    match = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
+    return match is not None and int(match.group(1)) == offset
 
 
 def _hub_call(repo: str, call: Callable[[], Any]) -> Any:

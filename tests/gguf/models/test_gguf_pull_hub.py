@@ -238,3 +238,15 @@ def test_an_hf_reference_resolves_from_the_cache_when_offline(
 
     assert model.details["source"] == f"hf-cache:{TINY_REPO}"
     assert sha256(model.path) == sha256(tiny_ggufs["F32"])
+
+
+def test_a_server_that_ignores_range_makes_the_resume_start_over(hub, manager, smollm2_path):
+    hub.drop_first_download = True
+    with pytest.raises(DownloadError):
+        manager.pull("gguf/smol:135m")
+    hub.ignore_range = True
+
+    model = manager.pull("gguf/smol:135m")
+
+    assert hub.downloads()[-1].range is not None  # asked to resume, got the whole file
+    assert sha256(model.path) == sha256(smollm2_path)
