@@ -128,13 +128,7 @@ class AgentBridge:
             model, system_prompt=given.get("system_prompt"), params=params, name=name
         )
         self.agents[agent_id] = agent
-        backend = getattr(agent.provider, "backend", None)
-        return {
-            "id": agent_id,
-            "name": name,
-            "model": agent.model,
-            "backend": backend if isinstance(backend, str) else None,
-        }
+        return {"id": agent_id, "name": name, "model": agent.model}
 
     def _input(self, value: Any, where: str) -> tuple[str, GenerationParams]:
         example = f'agent:{where}({{ text = "Hi" }})'

@@ -134,8 +134,7 @@ end
 
 function Agent.create(opts)
   local info = unwrap(py.agent_create(opts))
-  local agent = setmetatable({ name = info.name, model = info.model, backend = info.backend },
-    agent_meta)
+  local agent = setmetatable({ name = info.name, model = info.model }, agent_meta)
   handles[agent] = info.id
   return agent
 end
