@@ -7,6 +7,7 @@ a file, so an agent called fifty times, or fifty agents on one model, load it on
 
 from __future__ import annotations
 
+import atexit
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,8 +19,6 @@ from . import hardware, native_log
 
 if TYPE_CHECKING:
     from .options import GgufOptions
-
-GGUF_MAGIC = b"GGUF"
 
 
 @attrs.frozen
@@ -180,58 +179,59 @@ def unload(path: str | Path | None = None) -> int:
     return len(victims)
 
 
-def _check_header(path: Path) -> None:
+# Free models before interpreter shutdown tears down the modules their finalizers need.
+atexit.register(unload)
+
+
+def _trained_context(path: Path) -> int | None:
+    """Check the header before llama.cpp sees the file, and read the training context."""
+    from .metadata import GgufFormatError, read_header
+
     try:
-        with path.open("rb") as f:
-            magic = f.read(4)
-    except IsADirectoryError:
-        raise InferenceError(f"{path} is a directory, not a GGUF model file.") from None
+        header = read_header(path)
+    except GgufFormatError as exc:
+        raise InferenceError(str(exc)) from None
     except OSError as exc:
         raise InferenceError(f"Cannot read the model file {path}: {exc.strerror}.") from None
-    if magic != GGUF_MAGIC:
-        raise InferenceError(
-            f"{path} is not a GGUF file (it does not start with 'GGUF'). "
-            "Point llmspell at a .gguf model, or pull the model again."
-        )
+    trained = header.context_length
+    return int(trained) if isinstance(trained, int) and trained > 0 else None
 
 
 def _load(path: Path, options: LoadOptions) -> Any:
-    _check_header(path)
+    trained = _trained_context(path)
+    n_ctx = options.n_ctx
+    if trained and (n_ctx == 0 or n_ctx > trained):
+        # Beyond its training context a model produces garbage and wastes memory.
+        n_ctx = trained
     native_log.install()
     from llama_cpp import Llama
 
-    def construct(n_ctx: int) -> Any:
-        native_log.clear()
-        try:
-            return Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_batch=options.n_batch,
-                n_ubatch=options.n_batch,
-                n_threads=options.n_threads,
-                n_threads_batch=options.n_threads,
-                n_gpu_layers=options.n_gpu_layers,
-                flash_attn=options.flash_attn,
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise InferenceError(_explain_failure(path, exc, native_log.recent_errors())) from None
-
-    llm = construct(options.n_ctx)
-    import llama_cpp
-
-    trained = llama_cpp.llama_model_n_ctx_train(llm.model)
-    if 0 < trained < llm.n_ctx():
-        # Beyond its training context a model produces garbage and wastes memory.
-        llm.close()
-        llm = construct(trained)
-    return llm
+    native_log.clear()
+    try:
+        return Llama(
+            model_path=str(path),
+            n_ctx=n_ctx,
+            n_batch=options.n_batch,
+            n_ubatch=options.n_batch,
+            n_threads=options.n_threads,
+            n_threads_batch=options.n_threads,
+            n_gpu_layers=options.n_gpu_layers,
+            flash_attn=options.flash_attn,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise InferenceError(_explain_failure(path, exc, native_log.recent_errors())) from None
 
 
 def _explain_failure(path: Path, exc: Exception, logged: list[str]) -> str:
     said = " ".join(logged)
     # The first thing llama.cpp complained about is the cause; drop its "function: " prefix.
-    cause = logged[0].split(": ", 1)[-1] if logged else str(exc)
+    first = logged[0] if logged else str(exc)
+    cause = (
+        first.split("error loading model: ")[-1]
+        if "error loading model: " in first
+        else (first.split(": ", 1)[-1])
+    )
     if "not within the file bounds" in said or "incomplete" in said or "end of file" in said:
         return (
             f"The model file {path} is truncated or corrupted (an interrupted download?). "

@@ -1,0 +1,82 @@
+"""A GGUF file is loaded once per process with the configured options, and unloaded on request."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import attrs
+import pytest
+from llmspell import BackendUnavailableError, CompletionRequest, GenerationParams
+from llmspell_gguf import hardware, loader
+from llmspell_gguf.loader import LoadOptions
+from llmspell_gguf.options import GgufOptions
+from llmspell_gguf.provider import GgufProvider
+
+
+def test_providers_of_one_file_share_one_loaded_model(smollm2, smollm2_path, load_options):
+    other = GgufProvider("another-name", smollm2_path, load_options)
+    first = loader.acquire(smollm2.path, load_options)
+    assert loader.acquire(other.path, load_options) is first
+    assert (
+        loader.acquire(str(smollm2_path), LoadOptions.from_options(GgufOptions())).llm is first.llm
+    )
+
+
+def test_unload_frees_the_model_and_the_next_request_loads_it_again(smollm2_path, load_options):
+    provider = GgufProvider("smollm2", smollm2_path, load_options)
+    before = loader.acquire(smollm2_path, load_options)
+    assert loader.is_loaded(smollm2_path)
+    assert loader.unload(smollm2_path) >= 1
+    assert before.closed and not loader.is_loaded(smollm2_path)
+    result = provider.complete(
+        CompletionRequest.from_text("Hi", params=GenerationParams(max_tokens=2))
+    )
+    assert result.usage.completion <= 2
+    assert loader.is_loaded(smollm2_path)
+    assert loader.acquire(smollm2_path, load_options) is not before
+
+
+def test_options_reach_llama_cpp(smollm2, load_options):
+    llm = loader.acquire(smollm2.path, load_options).llm
+    threads = hardware.physical_cores()
+    assert (llm.n_threads, llm.n_threads_batch) == (threads, threads)
+    assert llm.context_params.n_threads_batch == threads
+    assert llm.n_ctx() == 4096
+    assert llm.n_batch == llm.context_params.n_ubatch == 512
+    assert llm.verbose is False
+    assert smollm2.context_length == 4096
+
+
+def test_cpu_threads_zero_means_physical_cores_and_a_number_is_kept():
+    assert (
+        LoadOptions.from_options(GgufOptions(cpu_threads=0)).n_threads == hardware.physical_cores()
+    )
+    assert LoadOptions.from_options(GgufOptions(cpu_threads=3)).n_threads == 3
+    assert 1 <= hardware.physical_cores() <= len(hardware._allowed_cpus())
+
+
+def test_a_context_larger_than_the_model_was_trained_for_is_clamped(smollm2_path, load_options):
+    # SmolLM2-135M was trained with 8192 tokens of context.
+    provider = GgufProvider("smollm2", smollm2_path, attrs.evolve(load_options, n_ctx=65536))
+    try:
+        assert provider.context_length == 8192
+    finally:
+        loader.unload(smollm2_path)
+
+
+def test_device_auto_offloads_only_when_llama_cpp_can():
+    expected = -1 if hardware.gpu_offload_supported() else 0
+    assert loader.gpu_layers("auto") == expected
+    assert loader.gpu_layers("cpu") == 0
+    if not hardware.gpu_offload_supported():
+        with pytest.raises(BackendUnavailableError, match="without GPU offload"):
+            loader.gpu_layers("cuda")
+
+
+def test_importing_the_plugin_does_not_import_llama_cpp():
+    code = (
+        "import sys, llmspell_gguf.plugin, llmspell_gguf.backend;"
+        "assert 'llama_cpp' not in sys.modules, 'llama_cpp imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
