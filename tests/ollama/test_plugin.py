@@ -30,3 +30,18 @@ def test_registering_the_backend_imports_neither_ollama_nor_httpx():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_down_ollama_is_reported_without_importing_the_client(closed_endpoint):
+    code = (
+        "import sys\n"
+        "from llmspell import Manager\n"
+        "m = Manager(); (status,) = m.status(); m.list_models()\n"
+        "assert not status.healthy and 'ollama' in m.skipped, status\n"
+        "print(sorted({'ollama', 'httpx', 'pydantic'} & set(sys.modules)))\n"
+    )
+    env = {**os.environ, "LLMSPELL_LOAD_PLUGINS": "ollama", "OLLAMA_HOST": closed_endpoint}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]"

@@ -6,6 +6,7 @@ imported by `connection` on first use.
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,10 @@ from .catalog import catalog
 from .client import resolve_endpoint
 from .describe import canonical, same_model
 from .options import OllamaOptions
+from .reach import probe
+
+#: A failed probe is believed this long: one command asks a dead endpoint once.
+_PROBE_MEMO_SECONDS = 2.0
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -43,6 +48,7 @@ class OllamaBackend(Backend):
         self.config = config
         self.settings: ProviderConfig = config.provider("ollama")
         self._providers: dict[str, OllamaProvider] = {}
+        self._probed: tuple[float, BackendUnavailableError | None] | None = None
 
     @cached_property
     def options(self) -> OllamaOptions:
@@ -59,12 +65,27 @@ class OllamaBackend(Backend):
 
         return Connection(self.endpoint, self.settings.timeout_seconds, self.options)
 
+    def _conn(self) -> Connection:
+        """The connection; before the first one, a TCP probe reports a down server cheaply."""
+        if "connection" not in self.__dict__ and not self.options.auto_start:
+            now = time.monotonic()
+            if self._probed is None or now - self._probed[0] > _PROBE_MEMO_SECONDS:
+                try:
+                    probe(self.endpoint, self.options.connect_timeout_seconds)
+                    self._probed = (now, None)
+                except BackendUnavailableError as exc:
+                    self._probed = (now, exc)
+            error = self._probed[1]
+            if error is not None:
+                raise type(error)(error.message)
+        return self.connection
+
     # -- health --------------------------------------------------------------------
 
     def health(self) -> HealthStatus:
         """`/api/version` says it is up; `/api/tags` counts models; `/api/ps` lists loaded ones."""
         try:
-            conn = self.connection
+            conn = self._conn()
             version = conn.run(lambda c: conn.version(), action="report its version")
             models = conn.run(lambda c: c.list(), action="list models").models
             running = conn.run(lambda c: c.ps(), action="list loaded models").models
@@ -88,7 +109,7 @@ class OllamaBackend(Backend):
     def list_models(self) -> list[LocalModel]:
         from .describe import local_model
 
-        listing = self.connection.run(lambda c: c.list(), action="list models")
+        listing = self._conn().run(lambda c: c.list(), action="list models")
         return [local_model(m) for m in listing.models]
 
     def has_model(self, model: str) -> bool:
@@ -100,7 +121,7 @@ class OllamaBackend(Backend):
     def info(self, model: str) -> ModelInfo:
         from .describe import loaded_model, model_info
 
-        conn = self.connection
+        conn = self._conn()
         show = conn.run(lambda c: c.show(model), action=f"describe {model!r}", model=model)
         running = conn.run(lambda c: c.ps(), action="list loaded models").models
         loaded = next(
@@ -112,15 +133,14 @@ class OllamaBackend(Backend):
         return list(catalog())
 
     def remove(self, model: str) -> None:
-        self.connection.run(lambda c: c.delete(model), action=f"remove {model!r}", model=model)
+        self._conn().run(lambda c: c.delete(model), action=f"remove {model!r}", model=model)
         self._providers.pop(canonical(model), None)
 
     def unload(self, model: str | None = None) -> None:
         """Ask Ollama to free memory now (`keep_alive: 0`); nothing to do when it is down."""
-        conn = self.connection
 
         def unload_one(name: str) -> None:
-            conn.run(
+            self._conn().run(
                 lambda c: c.generate(model=name, keep_alive=0),
                 action=f"unload {name!r}",
                 model=name,
@@ -131,7 +151,7 @@ class OllamaBackend(Backend):
             unload_one(model)
             return
         try:
-            running = conn.run(lambda c: c.ps(), action="list loaded models", start=False)
+            running = self._conn().run(lambda c: c.ps(), action="list loaded models", start=False)
         except BackendUnavailableError:
             return
         for entry in running.models:
@@ -166,7 +186,7 @@ class OllamaBackend(Backend):
                 return present
         from .pulling import run_pull
 
-        self.connection.run(lambda c: run_pull(c, model, report), action=f"pull {model!r}")
+        self._conn().run(lambda c: run_pull(c, model, report), action=f"pull {model!r}")
         found = self._find(model)
         if found is None:
             raise DownloadError(
@@ -183,7 +203,7 @@ class OllamaBackend(Backend):
             from .describe import serving_context_length
             from .provider import OllamaProvider
 
-            conn = self.connection
+            conn = self._conn()
             show = conn.run(lambda c: c.show(model), action=f"describe {model!r}", model=model)
             context = serving_context_length(show, self.options.num_ctx)
             self._providers[key] = OllamaProvider(conn, model, context)

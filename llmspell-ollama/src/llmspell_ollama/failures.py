@@ -18,26 +18,20 @@ from llmspell import (
 )
 from ollama import ResponseError
 
+from . import reach
+
 #: Exceptions that mean "nobody answered at the endpoint".
 CONNECT_FAILURES = (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)
 #: Exceptions that mean "the server went away while answering".
 BROKEN_STREAM = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
-
-HOW_TO_START = (
-    "Start it with 'ollama serve' (or set auto_start = true under [providers.ollama.options]), "
-    "or install it with 'llmspell model install-ollama'."
-)
 
 
 def not_running(
     endpoint: str, exc: BaseException, connect_seconds: float
 ) -> BackendUnavailableError:
     if isinstance(exc, httpx.ConnectTimeout):
-        return BackendUnavailableError(
-            f"Ollama at {endpoint} did not answer within {connect_seconds:g} s "
-            f"(host down or unreachable). Check base_url or OLLAMA_HOST; {HOW_TO_START}"
-        )
-    return BackendUnavailableError(f"Ollama is not running at {endpoint}. {HOW_TO_START}")
+        return reach.no_answer(endpoint, connect_seconds)
+    return reach.not_running(endpoint)
 
 
 def model_missing(model: str) -> ModelNotFoundError:
