@@ -83,3 +83,15 @@ def test_pulling_with_ollama_down_says_it_is_not_running(monkeypatch, closed_end
     with pytest.raises(BackendUnavailableError) as caught:
         Manager().pull("ollama/smollm2:135m")
     assert "ollama serve" in str(caught.value)
+
+
+def test_an_agent_on_a_missing_model_pulls_it_when_auto_pull_missing_is_on(
+    isolated_home, ollama_server
+):
+    (isolated_home / "llmspell.toml").write_text(
+        f'auto_pull_missing = true\n[providers.ollama]\nbase_url = "{ollama_server.url}"\n'
+    )
+    events = []
+    agent = Manager().agent("ollama/qwen2.5:0.5b", progress=events.append)
+    assert events[-1].status == "success"
+    assert agent.complete("pulled then used") == "pulled then used"
