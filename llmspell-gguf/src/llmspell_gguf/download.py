@@ -21,6 +21,7 @@ import attrs
 from llmspell.errors import BadInputError, DownloadError, ModelNotFoundError
 
 from .fileops import CHUNK, remove_quietly
+from .layout import partial_path
 
 Progress = Callable[[int, int], None]
 
@@ -120,10 +121,6 @@ def choose_file(repo: str, files: list[str], quant: str | None, default: str) ->
         f"{repo} has several quantizations ({', '.join(quants)}); name one, "
         f"e.g. hf.co/{repo}:{next(iter(quants))}."
     )
-
-
-def partial_path(final: Path) -> Path:
-    return final.with_name(final.name + ".partial")
 
 
 def download(remote: RemoteFile, final: Path, progress: Progress | None = None) -> str:

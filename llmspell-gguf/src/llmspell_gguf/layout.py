@@ -127,3 +127,8 @@ class ModelDirectory:
             return Manifest.from_json((entry / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError, TypeError):
             return None
+
+
+def partial_path(final: Path) -> Path:
+    """Where a file is written until it is verified (kept after an interruption, to resume)."""
+    return final.with_name(final.name + PARTIAL_SUFFIX)

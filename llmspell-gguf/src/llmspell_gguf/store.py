@@ -25,10 +25,10 @@ from llmspell.errors import (
 )
 from llmspell.models import CatalogEntry, LocalModel, ModelInfo, PullProgress
 
-from . import catalog as catalog_mod
-from . import download, sources
+# `catalog`, `sources` and `download` are imported where used: `list` and `info` (which must
+# stay fast) need none of them.
 from .fileops import copy_hashing, link_or_copy, remove_entry, remove_quietly, sha256_of
-from .layout import Manifest, ModelDirectory, entry_dir_name, validate_name
+from .layout import Manifest, ModelDirectory, entry_dir_name, partial_path, validate_name
 from .locking import LockHeld, exclusive
 from .metadata import GgufFormatError, GgufHeader, read_header
 from .ollama_store import OllamaModel, OllamaStore
@@ -138,6 +138,8 @@ class GgufStore:
         )
 
     def available(self) -> list[CatalogEntry]:
+        from . import catalog as catalog_mod
+
         return [m.entry() for m in catalog_mod.catalog(self.options).values()]
 
     # -- import and remove -------------------------------------------------------------------
@@ -189,7 +191,7 @@ class GgufStore:
                 sha = None
             else:
                 self._check_space(entry, header.file_size, name)
-                partial = download.partial_path(target)
+                partial = partial_path(target)
                 sha = copy_hashing(source, partial)
                 os.replace(partial, target)
             manifest = Manifest(
@@ -269,6 +271,8 @@ class GgufStore:
         return attrs.evolve(local, details={**local.details, "status": "already present"})
 
     def _resolve(self, name: str, quantization: str | None) -> _Request:
+        from . import catalog as catalog_mod
+
         models = catalog_mod.catalog(self.options)
         if name in models:
             model = models[name]
@@ -304,13 +308,15 @@ class GgufStore:
         )
 
     def _from_package(self, request: _Request, emit: _Emitter) -> LocalModel | None:
+        from . import sources
+
         if not (request.catalog and request.quantization and request.file):
             return None
         package = sources.packaged(request.name, request.quantization)
         if package is None:
             return None
         emit(f"copying from the installed package {package.source.split(':', 1)[1]}")
-        partial = download.partial_path(self.directory.entry(request.name) / request.file)
+        partial = partial_path(self.directory.entry(request.name) / request.file)
         remove_quietly(partial)
         try:
             sha = package.place(partial, emit.bytes("copying"))
@@ -324,6 +330,8 @@ class GgufStore:
         )
 
     def _from_hf_cache(self, request: _Request, emit: _Emitter) -> LocalModel | None:
+        from . import download, sources
+
         file, quant = request.file, request.quantization
         if file is None:  # hf.co/owner/repo[:QUANT]: choose among the cached files, offline
             cached = sources.cached_repo_files(request.repo)
@@ -339,7 +347,7 @@ class GgufStore:
         if hit is None or request.expected_sha256 not in (None, hit.sha256):
             return None
         emit("found in the Hugging Face cache")
-        partial = download.partial_path(self.directory.entry(request.name) / file)
+        partial = partial_path(self.directory.entry(request.name) / file)
         remove_quietly(partial)
         sha = link_or_copy(hit.path, partial, emit.bytes("copying"))
         if hit.sha256 is not None and sha != hit.sha256:  # a damaged cache: download instead
@@ -348,6 +356,8 @@ class GgufStore:
         return self._install(request, file, quant, sha, f"hf-cache:{request.repo}", None, emit)
 
     def _from_hub(self, request: _Request, emit: _Emitter) -> LocalModel:
+        from . import download
+
         emit(f"resolving {request.repo} on Hugging Face")
         listing = download.repo_files(request.repo)
         file, quant = request.file, request.quantization
@@ -359,7 +369,7 @@ class GgufStore:
         if request.expected_sha256 and remote.sha256 and remote.sha256 != request.expected_sha256:
             emit(f"note: the hub's {file} differs from the catalog's pinned version")
         entry = self.directory.entry(request.name)
-        partial = download.partial_path(entry / file)
+        partial = partial_path(entry / file)
         have = partial.stat().st_size if partial.exists() else 0
         size = remote.size or 0
         self._check_space(entry, size - have, request.name)
@@ -383,7 +393,7 @@ class GgufStore:
         """Rename the verified partial into place, then write the manifest (the commit point)."""
         entry = self.directory.entry(request.name)
         final = entry / file
-        partial = download.partial_path(final)
+        partial = partial_path(final)
         try:
             header = read_header(partial)
         except GgufFormatError as exc:
