@@ -242,6 +242,15 @@ class _Pipe:
     def _read_err(self) -> None:
         self.stderr = self.proc.stderr.read()
 
+    def drain(self) -> bytes:
+        """Whatever arrived since the last answer was taken (nothing, normally)."""
+        left = b""
+        while True:
+            try:
+                left += self.chunks.get_nowait()[1]
+            except queue.Empty:
+                return left
+
     def send(self, line: str) -> float:
         start = time.perf_counter()
         self.proc.stdin.write(line.encode() + b"\n")
@@ -329,7 +338,7 @@ class ChatPipe:
     """
 
     label = "llmspell chat (piped)"
-    QUIET_S = 1.0
+    QUIET_S = 2.0
 
     def __init__(self, home: Home, tokens: int, mirror: RawLlama) -> None:
         spec = home.import_model()
@@ -350,6 +359,7 @@ class ChatPipe:
 
     def run(self, text: str, tokens: int, expected: Sample) -> Sample:
         want = expected.text.strip().encode() + b"\n"
+        self.pipe.drain()
         start = self.pipe.send(text)
         first = None
         end = start

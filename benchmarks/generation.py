@@ -115,7 +115,11 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
         warm = "Hello! Tell me about yourself."
         try:
             expected = rawconv.run(warm, n, remember=True)
-            drivers["chat"].run(warm, n, expected)  # start-up and model load
+            first = drivers["chat"].run(warm, n, expected)  # start-up and model load
+            paths["chat"].notes.append(
+                f"process start-up + model load + first reply's first token: "
+                f"{first.first_token_s:.2f} s (once per chat, not in the timings)"
+            )
         except Exception as exc:
             paths["chat"].error = describe_exception(exc)
             drivers.pop("chat").close()

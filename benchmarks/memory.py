@@ -1,8 +1,8 @@
 """Peak resident memory of one generation: llmspell's Python API against raw llama-cpp-python.
 
 Each side runs in a fresh interpreter that loads the model, streams one answer with the
-generation parameters of the other benchmarks and prints `ru_maxrss` (the peak resident set of
-the whole process: interpreter, imports, weights, KV cache). The two alternate, several times.
+generation parameters of the other benchmarks and prints its peak resident set (VmHWM, the
+whole process: interpreter, imports, weights, KV cache). The two alternate, several times.
 """
 
 from __future__ import annotations
@@ -32,6 +32,13 @@ PROMPT = "Write a long, detailed story about a lighthouse keeper."
 RAW = """
 import json, resource, sys
 from llama_cpp import Llama
+def peak_kb():
+    # VmHWM: the peak RSS of this process image. ru_maxrss would also count the parent's
+    # peak, which Linux carries across fork+exec (a big benchmark process inflates it).
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 a = json.loads(sys.argv[1])
 llm = Llama(model_path=a["path"], n_ctx=a["n_ctx"], n_batch=a["n_batch"], n_ubatch=a["n_batch"],
@@ -45,12 +52,19 @@ for chunk in llm.create_completion(prompt, max_tokens=a["tokens"], temperature=0
                                    repeat_penalty=a["repeat_penalty"], seed=a["seed"],
                                    stream=True):
     n += 1
-print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "chunks": n}))
+print(json.dumps({"peak_kb": peak_kb(), "chunks": n}))
 """
 
 LLMSPELL = """
 import json, resource, sys
 from llmspell import GenerationParams, Manager
+def peak_kb():
+    # VmHWM: the peak RSS of this process image. ru_maxrss would also count the parent's
+    # peak, which Linux carries across fork+exec (a big benchmark process inflates it).
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 a = json.loads(sys.argv[1])
 agent = Manager().agent(a["spec"], params=GenerationParams(
     temperature=0.0, max_tokens=a["tokens"], seed=a["seed"], repeat_penalty=a["repeat_penalty"]))
@@ -58,8 +72,7 @@ tokens = 0
 for chunk in agent.stream(a["prompt"]):
     if chunk.done:
         tokens = chunk.result.usage.completion
-print(json.dumps({"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "tokens": tokens}))
+print(json.dumps({"peak_kb": peak_kb(), "tokens": tokens}))
 """
 
 
@@ -74,7 +87,7 @@ def _peak_mb(code: str, args: dict, home: Home) -> float:
     )
     if proc.returncode != 0:
         raise NotAvailable(proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed")
-    return json.loads(proc.stdout.strip().splitlines()[-1])["maxrss_kb"] / 1024
+    return json.loads(proc.stdout.strip().splitlines()[-1])["peak_kb"] / 1024
 
 
 def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Section:
@@ -121,7 +134,10 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
     )
     section.details.append(
         f"Each side in a fresh `python -c` process: load {MODEL_NAME}, stream one answer of "
-        f"{settings.tokens} tokens, print `resource.getrusage(RUSAGE_SELF).ru_maxrss`. "
+        f"{settings.tokens} tokens, print its peak resident set: `VmHWM` from "
+        "`/proc/self/status` (what `ru_maxrss` reports for a process started by a small parent; "
+        "`ru_maxrss` itself keeps the parent's peak across fork+exec on Linux, so with the "
+        "benchmark's own loaded models both sides would read the same inflated number). "
         f"llmspell: `Manager().agent(spec).stream(...)`; raw: `Llama(...)` with the options "
         f"llmspell resolved (n_ctx {load.n_ctx}, n_batch {load.n_batch}, {load.n_threads} "
         f"threads). {reps} alternating runs each, medians."

@@ -35,7 +35,7 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="few repetitions and tokens (smoke)")
-    parser.add_argument("--reps", type=int, default=None, help="repetitions (default 7, quick 2)")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions (default 9, quick 2)")
     parser.add_argument("--tokens", type=int, default=None, help="new tokens (default 128)")
     parser.add_argument("--only", nargs="+", choices=MEASUREMENTS, default=list(MEASUREMENTS))
     parser.add_argument(
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     settings = Settings(
-        reps=args.reps or (2 if args.quick else 7),
+        reps=args.reps or (2 if args.quick else 9),
         tokens=args.tokens or (32 if args.quick else 128),
         quick=args.quick,
     )
