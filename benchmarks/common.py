@@ -91,6 +91,11 @@ class Home:
             "OLLAMA_MODELS": str(self.path / "no-ollama-store"),
             "PYTHONUNBUFFERED": "1",
         }
+        # Bytecode as an installed package has it: cached after the first run (in a private
+        # prefix, so nothing is written into the source tree). PYTHONDONTWRITEBYTECODE, set on
+        # some machines, would make every process compile every llmspell module from source.
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
+        self.env["PYTHONPYCACHEPREFIX"] = str(self.path / "pycache")
         self.env.pop("LLMSPELL_CONFIG", None)
         self.env.pop("LLMSPELL_LOAD_PLUGINS", None)
         for key in ("LLMSPELL_HOME", "OLLAMA_HOST", "HF_HOME", "OLLAMA_MODELS"):

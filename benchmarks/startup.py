@@ -74,6 +74,8 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
     section.details.append(
         f"The installed `llmspell` console script in a fresh process, {runs} runs each after one "
         "untimed run, alternating commands; median wall time. OLLAMA_HOST=http://127.0.0.1:9 "
-        "(nothing listens), LLMSPELL_HOME holding one imported GGUF model."
+        "(nothing listens), LLMSPELL_HOME holding one imported GGUF model. Bytecode is "
+        "cached as for an installed package (the untimed run writes it under "
+        "PYTHONPYCACHEPREFIX; PYTHONDONTWRITEBYTECODE is unset)."
     )
     return section
