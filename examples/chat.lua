@@ -3,17 +3,19 @@
 --   llmspell run examples/chat.lua "What is the capital of France?"
 --   printf 'Hi\nWhat did I say?\n' | llmspell run examples/chat.lua
 -- With a question and no terminal on stdin it answers once and exits. Options:
---   --model SPEC (or LLMSPELL_MODEL), --max-tokens N (or LLMSPELL_MAX_TOKENS)
+--   --model SPEC (or LLMSPELL_MODEL), --max-tokens N (or LLMSPELL_MAX_TOKENS),
+--   --temperature T (default 0: small models answer best greedily)
 local model = ARGS.model or os.getenv("LLMSPELL_MODEL") or "local/smollm2:135m@gguf"
 local max_tokens = tonumber(ARGS["max-tokens"] or os.getenv("LLMSPELL_MAX_TOKENS") or 256)
+local temperature = tonumber(ARGS.temperature or 0)
 local question = ARGS[1]
 local interactive = llmspell.stdin_is_tty
 
 local agent = Agent.create({
   name = "chat",
   model = model,
-  system_prompt = "You are a helpful assistant. Answer briefly.",
-  temperature = 0.2,
+  system_prompt = "You are a helpful assistant.",
+  temperature = temperature,
   max_tokens = max_tokens,
 })
 
