@@ -1,8 +1,9 @@
 """A test plugin for CLI behaviour no real backend can show on demand.
 
 Its pull is slow (`SCRIPTED_PULL_DELAY` seconds per 2 %) and resumable, so a test can watch the
-progress bar and press Ctrl-C halfway; its model replies with what the conversation held, so
-a test can see that `llmspell chat` keeps it. Installed through a real entry point.
+progress bar and press Ctrl-C halfway; its model replies with what the conversation held
+(`SCRIPTED_WORD_DELAY` seconds per word), so a test can see that `llmspell chat` keeps it and
+stop a reply. Installed through a real entry point.
 """
 
 import os
@@ -36,8 +37,10 @@ class ConversationProvider(llmspell.StreamingProvider):
     def stream(self, request):
         roles = ",".join(m.role for m in request.messages)
         text = f"{len(request.messages)} messages ({roles}), last: {request.messages[-1].content}"
+        delay = float(os.environ.get("SCRIPTED_WORD_DELAY", "0"))
         for word in text.split(" "):
             yield StreamChunk(word + " ")
+            time.sleep(delay)
         yield StreamChunk("", done=True, result=CompletionResult(text, self.model, "scripted"))
 
 

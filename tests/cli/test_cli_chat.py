@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.cli.helpers import Terminal, llmspell
 
 
@@ -57,3 +59,27 @@ def test_chat_with_a_missing_model_fails_with_exit_1():
     result = llmspell("chat", "no-such-model", input="hi\n")
     assert result.returncode == 1
     assert result.stderr.startswith("Error: ") and result.stdout == ""
+
+
+def test_ctrl_c_stops_a_reply_and_the_chat_goes_on(plugin_path):
+    assert llmspell("model", "pull", "scripted/tiny").returncode == 0
+    term = Terminal("chat", "scripted/tiny", env={"SCRIPTED_WORD_DELAY": "0.3"})
+    term.expect(">>> ")
+    term.send("one two three four five six seven eight\n")
+    term.expect("messages")
+    term.interrupt()
+    term.expect("(reply stopped)")
+    term.expect(">>> ")
+    term.send("again\n")
+    term.expect("1 messages (user), last: again", timeout=30)  # the stopped turn is not kept
+    term.send("/bye\n")
+    assert term.wait() == 0
+    assert "Traceback" not in term.output
+
+
+def test_ctrl_c_at_the_prompt_leaves_with_130():
+    term = Terminal("chat", "echo")
+    term.expect(">>> ")
+    time.sleep(0.5)  # readline is waiting for a key, as when a person presses Ctrl-C
+    term.interrupt()
+    assert term.wait() == 130

@@ -108,3 +108,13 @@ def test_config_flag_reaches_plugin_code_through_the_environment(cli, tmp_path):
     code, _, _ = cli("--config", str(config), "model", "status")
     assert code == 0
     assert os.environ["LLMSPELL_CONFIG"] == str(config.resolve())
+
+
+def test_debug_turns_on_logging(tmp_path):
+    config = tmp_path / "llmspell.toml"
+    config.write_text("auto_pull_missing = false\n")
+    result = llmspell("model", "list", "--debug", "--config", str(config))
+    assert result.returncode == 0
+    assert "DEBUG llmspell.cli: command line: model list" in result.stderr
+    assert f"DEBUG llmspell.cli: configuration: {config}" in result.stderr
+    assert "DEBUG" not in llmspell("model", "list").stderr

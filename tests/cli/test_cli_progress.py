@@ -92,3 +92,28 @@ def test_a_step_that_arrives_complete_is_just_named():
         "  100%  100 B / 100 B",
         "success",
     ]
+
+
+def test_cumulative_figures_under_a_new_label_continue_the_same_bar():
+    out, clock = io.StringIO(), Clock()
+    reporter = PullReporter(out, live=False, clock=clock)
+    reporter(PullProgress("m", "pulling layer-a", 0, 1000))
+    reporter(PullProgress("m", "pulling layer-a", 600, 1000))
+    reporter(PullProgress("m", "pulling layer-b", 650, 1100))  # Ollama: totals across layers
+    reporter(PullProgress("m", "pulling layer-b", 1100, 1100))
+    reporter(PullProgress("m", "success", 1100, 1100))
+    reporter.close()
+    assert out.getvalue().splitlines() == [
+        "pulling layer-a: 1.0 KB",
+        "    0%  0 B / 1.0 KB",
+        "   60%  600 B / 1.0 KB",
+        "  100%  1.1 KB / 1.1 KB",
+        "success",
+    ]
+
+
+def test_percent_is_rounded_down_so_100_means_done():
+    out, clock = io.StringIO(), Clock()
+    reporter = PullReporter(out, live=True, clock=clock, width=80)
+    reporter(PullProgress("m", "pulling", 9_999, 10_000))
+    assert "\r 99.9% [" in out.getvalue()

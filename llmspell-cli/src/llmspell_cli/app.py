@@ -66,8 +66,10 @@ def _add_launcher(app: App) -> None:
             logging.basicConfig(
                 level=logging.DEBUG, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
             )
+            log = logging.getLogger("llmspell.cli")
+            log.debug("command line: %s", " ".join(tokens))
             for name, why in state.command_errors.items():
-                logging.getLogger("llmspell").debug("plugin %s added no commands: %s", name, why)
+                log.debug("plugin %s added no commands: %s", name, why)
         if config is not None:
             if not config.is_file():
                 from llmspell import BadInputError

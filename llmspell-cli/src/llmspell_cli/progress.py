@@ -7,6 +7,7 @@ redrawn with `\\r` (bytes, percent, rate, ETA) and a pipe gets a line every 10 %
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 import time
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
 _REDRAW_SECONDS = 0.1
 _PLAIN_SECONDS = 5.0
 _RATE_WINDOW_SECONDS = 5.0
+
+
+def _floor(percent: float, decimals: int) -> float:
+    """Rounded down, so 100 % is only ever shown when the last byte is in."""
+    scale = 10**decimals
+    return math.floor(percent * scale) / scale
 
 
 def format_duration(seconds: float) -> str:
@@ -68,6 +75,7 @@ class PullReporter:
         self.clock = clock
         self.width = width
         self._finished = False
+        self._completed = 0
         self._status: str | None = None
         self._total = 0
         self._meter = RateMeter()
@@ -79,7 +87,12 @@ class PullReporter:
     def __call__(self, event: PullProgress) -> None:
         now = self.clock()
         if event.status != self._status or event.total != self._total:
-            self._begin(event, now)
+            if self._continues(event):
+                # Cumulative figures under a new label (Ollama's layers): one bar goes on.
+                self._status, self._total = event.status, event.total
+            else:
+                self._begin(event, now)
+        self._completed = event.completed
         if not event.total or self._finished:
             return
         self._meter.add(now, event.completed)
@@ -99,6 +112,15 @@ class PullReporter:
             self._drawn = False
 
     # -- internals ----------------------------------------------------------
+
+    def _continues(self, event: PullProgress) -> bool:
+        return bool(
+            self._total
+            and not self._finished
+            and event.total >= self._total
+            and event.completed >= self._completed
+            and event.completed < event.total
+        )
 
     def _begin(self, event: PullProgress, now: float) -> None:
         same_status = event.status == self._status
@@ -132,7 +154,7 @@ class PullReporter:
     def _draw(self, event: PullProgress) -> None:
         width = self.width or shutil.get_terminal_size((80, 24)).columns
         done, rate, eta = self._figures(event)
-        percent = f"{event.percent:5.1f}%"
+        percent = f"{_floor(event.percent, 1):5.1f}%"
         tail = "  ".join(part for part in (done, rate, eta) if part)
         room = width - len(percent) - len(tail) - 6
         bar = ""
@@ -153,7 +175,7 @@ class PullReporter:
                 return
             done, rate, eta = self._figures(event)
             extra = "  ".join(p for p in (rate, eta) if p and not finished)
-            line = f"  {event.percent:3.0f}%  {done}" + (f"  {extra}" if extra else "")
+            line = f"  {_floor(event.percent, 0):3.0f}%  {done}" + (f"  {extra}" if extra else "")
             self._write_line(line)
             self._last_plain_percent = 100 if finished else step
             self._last_plain_time = now

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llmspell import Manager
+
+
+log = logging.getLogger("llmspell.cli")
 
 
 def note(message: str) -> None:
@@ -30,6 +34,8 @@ class Session:
 
             self._manager = Manager()
             self._manager.on_note = note
+            source = self._manager.config.source
+            log.debug("configuration: %s", source or "defaults (no file found)")
         return self._manager
 
 
