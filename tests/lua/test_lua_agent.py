@@ -90,6 +90,7 @@ def test_bad_inputs_to_an_agent_are_named(lua):
     assert "agent:execute must be called with a colon" in lines[2]
 
 
+@pytest.mark.slow
 def test_an_agent_on_the_real_model_answers_within_max_tokens(lua, smollm2):
     ran = lua(
         f"""
@@ -112,6 +113,7 @@ def test_an_agent_on_the_real_model_answers_within_max_tokens(lua, smollm2):
     assert lines[1:] == ["true\ttrue\ttrue", "true\tstring"]
 
 
+@pytest.mark.slow
 def test_a_model_shared_by_agents_and_calls_loads_once(lua, smollm2, monkeypatch):
     import llama_cpp
 

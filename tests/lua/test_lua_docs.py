@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.lua.helpers import ROOT
 
 PAGE = ROOT / "docs" / "lua-api.md"
@@ -13,6 +15,7 @@ def lua_blocks() -> list[str]:
     return re.findall(r"```lua\n(.*?)```", PAGE.read_text(), flags=re.S)
 
 
+@pytest.mark.slow
 def test_every_lua_block_on_the_page_runs(lua, smollm2):
     blocks = lua_blocks()
     assert len(blocks) >= 15

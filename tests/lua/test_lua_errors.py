@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_a_syntax_error_names_the_file_and_line(lua_file):
     ran = lua_file('print("fine")\nlocal x = = 2\n', name="broken.lua")
@@ -104,3 +106,13 @@ def test_an_error_in_a_pull_progress_callback_stops_the_pull(lua):
     )
     # The message is the callback's own, with its line (once), and nothing was installed.
     assert ran.out.splitlines() == ["false\t(exec):3: enough", "0"]
+
+
+def test_ctrl_c_ends_the_script_even_inside_pcall(runtime, capfd):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    runtime.globals().generate = interrupted  # stands for a generation the user interrupts
+    with pytest.raises(KeyboardInterrupt):
+        runtime.run_code('print(pcall(generate))\nprint("after")\n')
+    assert capfd.readouterr().out == ""

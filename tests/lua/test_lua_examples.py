@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import llmspell
+import pytest
 from llmspell.config import load_config
 from llmspell_lua.commands import run_script
 
@@ -51,6 +52,7 @@ def test_model_info_of_a_missing_model_exits_1_with_the_reason(capfd):
     assert "nosuch:1b" in err
 
 
+@pytest.mark.slow
 def test_compare_backends_runs_the_up_ones_and_names_the_others(capfd, smollm2):
     code, out, err = run_example(capfd, "compare_backends.lua", "--max-tokens", "8", "Hi there")
     assert code == 0, err
@@ -62,6 +64,7 @@ def test_compare_backends_runs_the_up_ones_and_names_the_others(capfd, smollm2):
     assert lines[-1] == "Compared 2 backend(s)."
 
 
+@pytest.mark.slow
 def test_chat_answers_the_question_from_the_command_line_and_exits(smollm2):
     ran = llmspell_cli(
         "run", str(EXAMPLES / "chat.lua"), "--max-tokens", "16", "What is the capital of France?"

@@ -108,6 +108,7 @@ def test_pull_and_remove_through_ollama(lua, ollama):
     ]
 
 
+@pytest.mark.slow
 def test_compare_backends_example_uses_ollama_when_it_is_up(capfd, ollama, smollm2):
     capfd.readouterr()
     code = run_script(str(EXAMPLES / "compare_backends.lua"), ["--max-tokens", "4", "Hi there"])

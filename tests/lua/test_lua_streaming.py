@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import time
 
+import pytest
+
 
 def test_chunks_arrive_in_order_then_a_final_chunk_with_metadata(lua):
     ran = lua(
@@ -25,6 +27,7 @@ def test_chunks_arrive_in_order_then_a_final_chunk_with_metadata(lua):
     assert ran.out.splitlines() == ["one |two |three |", "true\techo\t3", "2\tone two three "]
 
 
+@pytest.mark.slow
 def test_streaming_is_incremental_on_the_real_model(runtime, smollm2):
     stamps: list[tuple[float, str]] = []
     runtime.globals().stamp = lambda text: stamps.append((time.perf_counter(), text))
@@ -52,6 +55,7 @@ def test_streaming_is_incremental_on_the_real_model(runtime, smollm2):
     assert sum(gap > 0.001 for gap in gaps) >= len(gaps) // 2
 
 
+@pytest.mark.slow
 def test_leaving_a_stream_early_frees_the_model_for_the_next_call(lua, smollm2):
     ran = lua(
         f"""
@@ -70,6 +74,7 @@ def test_leaving_a_stream_early_frees_the_model_for_the_next_call(lua, smollm2):
     assert ran.out.splitlines() == ["2\t0", "true"]
 
 
+@pytest.mark.slow
 def test_an_error_inside_the_loop_also_closes_the_stream(lua, smollm2):
     ran = lua(
         f"""
