@@ -1,7 +1,9 @@
 """GGUF generation through llmspell against raw llama-cpp-python, interleaved in one process.
 
-Both sides load the same file with the same options (threads, context, batch, flash
-attention), get the same prompt tokens and greedy parameters, and generate the same tokens.
+llmspell runs through its Python API (a `Manager` agent on the file imported into a temporary
+LLMSPELL_HOME); raw llama-cpp-python gets a `Llama` with the options llmspell resolved
+(threads, context, batch, flash attention), the same prompt tokens and greedy parameters, so
+both generate the same tokens.
 Each repetition runs both, alternating which goes first, with a prompt unique to the
 repetition so prompt evaluation is part of the first-token latency on both sides.
 
@@ -17,14 +19,13 @@ import argparse
 import importlib.metadata
 import os
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
-from llmspell import CompletionRequest, GenerationParams, Message
+from llmspell import GenerationParams, Manager, Message
+from llmspell_gguf import loader
 from llmspell_gguf import prompt as prompts
-from llmspell_gguf.hardware import physical_cores
-from llmspell_gguf.loader import LoadOptions
-from llmspell_gguf.provider import GgufProvider
 
 QUESTION = (
     "Write a long, detailed story about a dragon who learns to bake bread in a small village."
@@ -52,10 +53,10 @@ def run_raw(llm, tokens: list[int], n: int) -> tuple[float, float, str]:
     return (first or end) - start, end - start, "".join(parts)
 
 
-def run_llmspell(provider, request: CompletionRequest) -> tuple[float, float, str, int]:
+def run_llmspell(agent, text: str, params: GenerationParams) -> tuple[float, float, str, int]:
     start = time.perf_counter()
     first = None
-    for chunk in provider.stream(request):
+    for chunk in agent.stream(text, params):
         if chunk.done:
             result = chunk.result
         elif chunk.text and first is None:
@@ -70,56 +71,58 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--threads", type=int, default=0, help="0: physical cores")
-    parser.add_argument("--context", type=int, default=4096)
     args = parser.parse_args()
 
     from llama_cpp import Llama, __version__
 
+    os.environ["LLMSPELL_HOME"] = tempfile.mkdtemp(prefix="llmspell-bench-")
+    if args.threads:
+        os.environ["LLMSPELL_CONFIG"] = os.path.join(os.environ["LLMSPELL_HOME"], "config.toml")
+        with open(os.environ["LLMSPELL_CONFIG"], "w") as config:
+            config.write(f"[providers.gguf.options]\ncpu_threads = {args.threads}\n")
     path = args.model or smollm2_path()
-    threads = args.threads or physical_cores()
-    options = LoadOptions(
-        n_ctx=args.context, n_batch=512, n_threads=threads, n_gpu_layers=0, flash_attn=True
-    )
-    provider = GgufProvider(path.stem, path, options)
+    manager = Manager()
+    manager.import_file(str(path), "bench", link=True)
+    agent = manager.agent("gguf/bench")
+    agent.remember = False  # every repetition is a fresh one-message conversation
+    options = agent.provider.options
+    threads = options.n_threads
     raw = Llama(
         model_path=str(path),
-        n_ctx=provider.context_length,
-        n_batch=512,
-        n_ubatch=512,
+        n_ctx=agent.provider.context_length,
+        n_batch=options.n_batch,
+        n_ubatch=options.n_batch,
         n_threads=threads,
         n_threads_batch=threads,
-        flash_attn=True,
+        n_gpu_layers=options.n_gpu_layers,
+        flash_attn=options.flash_attn,
         verbose=False,
     )
-    from llmspell_gguf import loader
-
-    loaded = loader.acquire(path, options)
+    loaded = loader.acquire(agent.provider.path, options)
     params = GenerationParams(temperature=0, repeat_penalty=1.0, max_tokens=args.tokens)
 
-    def request(rep: int) -> tuple[CompletionRequest, list[int]]:
-        messages = [Message("user", f"({rep}) {QUESTION}")]
-        return CompletionRequest(messages, params), prompts.tokenize(loaded, messages)
+    def request(rep: int) -> tuple[str, list[int]]:
+        text = f"({rep}) {QUESTION}"
+        return text, prompts.tokenize(loaded, [Message("user", text)])
 
-    # Warm up both (first decode after load is slow on both sides).
-    req, toks = request(-1)
+    # Warm up both (the first decode after a load is slow on both sides).
+    text, toks = request(-1)
     run_raw(raw, toks, 8)
-    run_llmspell(
-        provider, CompletionRequest(req.messages, GenerationParams(temperature=0, max_tokens=8))
-    )
+    run_llmspell(agent, text, GenerationParams(temperature=0, max_tokens=8))
 
     samples: dict[str, dict[str, list[float]]] = {
         side: {"first": [], "tps": [], "decode": []} for side in ("raw", "llmspell")
     }
     mismatches = 0
     for rep in range(args.reps):
-        req, toks = request(rep)
+        text, toks = request(rep)
         timings, texts = {}, {}
         order = ("raw", "llmspell") if rep % 2 == 0 else ("llmspell", "raw")
         for side in order:
             if side == "raw":
                 first, total, texts[side] = run_raw(raw, toks, args.tokens)
             else:
-                first, total, texts[side], n = run_llmspell(provider, req)
+                first, total, texts[side], n = run_llmspell(agent, text, params)
             timings[side] = (first, total)
         # Greedy decoding of one file: both sides generate the same n tokens.
         mismatches += texts["raw"] != texts["llmspell"]

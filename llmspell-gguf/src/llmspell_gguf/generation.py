@@ -33,9 +33,9 @@ class Outcome:
 
 
 def generate(
-    model: LoadedModel, prompt: list[int], sampling: Sampling, outcome: Outcome
+    model: LoadedModel, ticket: int, prompt: list[int], sampling: Sampling, outcome: Outcome
 ) -> Iterator[str]:
-    """Yield the reply's text piece by piece; the caller holds `model` (see LoadedModel.acquire)."""
+    """Yield the reply's text piece by piece; the caller holds `model` with `ticket`."""
     import llama_cpp
 
     n_prompt = len(prompt)
@@ -85,11 +85,15 @@ def generate(
                 text = scanner.feed(text)
                 if text:
                     yield text
+                    if model.ticket != ticket:
+                        model.check(ticket)
                 if scanner.stopped:
                     outcome.finish_reason = "stop"
                     break
             elif text:
                 yield text
+                if model.ticket != ticket:
+                    model.check(ticket)
             if count >= limit:
                 outcome.finish_reason = "length"
                 break

@@ -57,12 +57,17 @@ def gpu_layers(device: str) -> int:
     return -1
 
 
-class GenerationBusyError(InferenceError):
-    """This thread still has an open generation on the model (a stream not read to the end)."""
+class SupersededError(InferenceError):
+    """A stream was resumed after its thread had started another generation on the model."""
 
 
 class LoadedModel:
-    """One `Llama` plus what every generation on it needs; generations on it take turns."""
+    """One `Llama` plus what every generation on it needs; generations on it take turns.
+
+    A thread that starts a generation while one of its own streams on the model is still
+    open (suspended, not read to the end) takes the model over instead of waiting for
+    itself: the old stream ends with `SupersededError` if it is read again.
+    """
 
     def __init__(self, path: Path, llm: Any, options: LoadOptions) -> None:
         import llama_cpp
@@ -80,7 +85,10 @@ class LoadedModel:
         #: Tokens whose keys and values are in the context (sequence 0), for prefix reuse.
         self.kv_tokens: list[int] = []
         self.formatter: Any = None  # built on first chat request, see prompt.py
-        self._lock = threading.Lock()
+        #: Which generation holds the model now; a generation checks it after each yield.
+        self.ticket = 0
+        self._turn = threading.Lock()  # held from a generation's start to its end
+        self._state = threading.Lock()  # guards owner, ticket and closing
         self._owner: int | None = None
         self._closed = False
         self._close_when_idle = False
@@ -89,31 +97,44 @@ class LoadedModel:
     def closed(self) -> bool:
         return self._closed
 
-    def acquire(self) -> None:
-        """Wait for the model; a thread that already generates on it gets an error, not a hang."""
+    def acquire(self) -> int:
+        """Wait for the model; returns the ticket that `release` and `superseded` take."""
         me = threading.get_ident()
-        if not self._lock.acquire(blocking=False):
+        with self._state:
             if self._owner == me:
-                raise GenerationBusyError(
-                    "A generation on this model is still open in this thread. "
-                    "Read the previous stream to the end (or close it) before starting another."
-                )
-            self._lock.acquire()
-        self._owner = me
+                self.ticket += 1
+                return self.ticket
+        self._turn.acquire()
+        with self._state:
+            self._owner = me
+            self.ticket += 1
+            return self.ticket
 
-    def release(self) -> None:
-        self._owner = None
-        if self._close_when_idle:
-            self._free()
-        self._lock.release()
+    def release(self, ticket: int) -> None:
+        with self._state:
+            if ticket != self.ticket:
+                return  # taken over: the newer generation of this thread releases
+            self._owner = None
+            if self._close_when_idle:
+                self._free()
+            self._turn.release()
+
+    def check(self, ticket: int) -> None:
+        """Raise if this thread has started another generation on the model since `ticket`."""
+        if ticket != self.ticket:
+            raise SupersededError(
+                "This stream was interrupted: a newer request on the same model started in "
+                "this thread before it was read to the end. Read the new reply instead."
+            )
 
     def close(self) -> None:
         """Free the weights now, or as soon as the running generation ends."""
-        if self._lock.acquire(blocking=False):
+        if self._turn.acquire(blocking=False):
             try:
-                self._free()
+                with self._state:
+                    self._free()
             finally:
-                self._lock.release()
+                self._turn.release()
         else:
             self._close_when_idle = True
 

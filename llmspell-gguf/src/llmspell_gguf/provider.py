@@ -69,10 +69,10 @@ class GgufProvider:
         pieces: list[str] = []
         ticket = self.slots.acquire()
         try:
-            model = self._hold_model()
+            model, held = self._hold_model()
             try:
                 tokens = prompt.tokenize(model, request.messages)
-                for text in generate(model, tokens, sampling, outcome):
+                for text in generate(model, held, tokens, sampling, outcome):
                     pieces.append(text)
                     yield text
             except LlmspellError:
@@ -80,7 +80,7 @@ class GgufProvider:
             except Exception as exc:
                 raise InferenceError(f"Generation with {self.model} failed: {exc}") from exc
             finally:
-                model.release()
+                model.release(held)
         finally:
             self.slots.release(ticket)
         run.result = CompletionResult(
@@ -92,11 +92,11 @@ class GgufProvider:
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
 
-    def _hold_model(self) -> LoadedModel:
-        """The loaded model, held for this generation; loaded again if it was unloaded."""
+    def _hold_model(self) -> tuple[LoadedModel, int]:
+        """The loaded model and our ticket on it; loaded again if it was unloaded meanwhile."""
         while True:
             model = loader.acquire(self.path, self.options)
-            model.acquire()
+            ticket = model.acquire()
             if not model.closed:
-                return model
-            model.release()
+                return model, ticket
+            model.release(ticket)
