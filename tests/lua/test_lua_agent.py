@@ -141,3 +141,21 @@ def test_a_model_shared_by_agents_and_calls_loads_once(lua, smollm2, monkeypatch
     assert ran.code == 0, ran.err
     assert ran.out == "true\n"
     assert len(loads) == 1, loads
+
+
+def test_a_long_conversation_keeps_only_what_fits_the_context(lua):
+    ran = lua(
+        """
+        local a = Agent.create({ model = "echo@echo" })  -- echo: a 2048-token context
+        local long = string.rep("word ", 100)
+        for turn = 1, 7 do
+          io.write(a:execute({ text = long }).metadata.tokens.prompt, " ")
+        end
+        print(#a:history())
+        """
+    )
+    *sizes, kept = (int(n) for n in ran.out.split())
+    # Prompt words: each turn adds 200 (question and echoed answer) until the oldest turns
+    # no longer fit beside a reply; then the oldest turn goes for each new one.
+    assert sizes == [100, 300, 500, 700, 900, 900, 900]
+    assert kept == 14  # the whole history is kept; only what is sent is trimmed

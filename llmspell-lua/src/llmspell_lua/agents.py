@@ -167,8 +167,9 @@ class AgentBridge:
         self.streams[stream_id] = iter(self._agent(agent_id).stream(text, params))
         return stream_id
 
-    def stream_next(self, stream_id: int) -> dict[str, Any] | None:
-        """The next chunk, or None (the end of a `for` loop); pulls exactly what it returns."""
+    def stream_next(self, stream_id: int) -> str | dict[str, Any] | None:
+        """The next piece of text (Lua wraps it in a chunk table), the final chunk as a table,
+        or None at the end of the `for` loop. Pulls from the model exactly what it returns."""
         stream = self.streams.get(stream_id)
         if stream is None:
             return None
@@ -181,7 +182,7 @@ class AgentBridge:
                     final.update(metadata=_result_table(chunk.result)["metadata"])
                 return final
             if chunk.text:
-                return {"content": {"type": "text", "text": chunk.text}}
+                return chunk.text
         self.stream_close(stream_id)
         return None
 

@@ -156,6 +156,9 @@ function methods.execute_streaming(self, input)
   local stream = unwrap(py.stream_open(id, input))
   local function next_chunk()
     local chunk = unwrap(py.stream_next(stream))
+    if type(chunk) == "string" then
+      return { content = { type = "text", text = chunk } }
+    end
     return chunk
   end
   -- The fourth value closes the Python generator when a `for` loop ends or breaks.
