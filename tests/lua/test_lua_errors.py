@@ -116,3 +116,21 @@ def test_ctrl_c_ends_the_script_even_inside_pcall(runtime, capfd):
     with pytest.raises(KeyboardInterrupt):
         runtime.run_code('print(pcall(generate))\nprint("after")\n')
     assert capfd.readouterr().out == ""
+
+
+def test_invalid_utf8_is_replaced_not_a_crash(lua):
+    ran = lua(
+        """
+        local a = Agent.create({ model = "echo@echo" })
+        print(a:complete("caf\\xe9 ok"))
+        error("bad \\xff byte")
+        """
+    )
+    assert ran.code == 1
+    assert ran.out == "caf\ufffd ok \n"
+    assert ran.err == "(exec):4: bad \ufffd byte\n"
+
+
+def test_a_table_that_contains_itself_is_an_error_not_a_hang(lua):
+    ran = lua('local t = { model = "echo@echo" }\nt.self = t\nAgent.create(t)\n')
+    assert (ran.code, ran.err) == (1, "(exec):3: a table passed to llmspell contains itself\n")

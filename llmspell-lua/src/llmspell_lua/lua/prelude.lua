@@ -29,6 +29,45 @@ local function where(level)
   end
 end
 
+-- Lua strings are bytes; Python wants UTF-8. Invalid bytes become U+FFFD on the way over
+-- (as Python's errors="replace" would), so a stray byte is never a crash.
+local function valid_utf8(s)
+  if utf8.len(s) then
+    return s
+  end
+  local out, i = {}, 1
+  while true do
+    local ok, bad = utf8.len(s, i)
+    if ok then
+      out[#out + 1] = s:sub(i)
+      return table.concat(out)
+    end
+    out[#out + 1] = s:sub(i, bad - 1) .. "\u{FFFD}"
+    i = bad + 1
+  end
+end
+
+-- A copy of an argument with every string made valid UTF-8 (functions pass through).
+local function clean(v, seen)
+  local t = type(v)
+  if t == "string" then
+    return valid_utf8(v)
+  elseif t ~= "table" then
+    return v
+  end
+  seen = seen or {}
+  if seen[v] then
+    error(where(1) .. "a table passed to llmspell contains itself", 0)
+  end
+  seen[v] = true
+  local copy = {}
+  for k, x in pairs(v) do
+    copy[clean(k, seen)] = clean(x, seen)
+  end
+  seen[v] = nil
+  return copy
+end
+
 local function unwrap(ok, value, located)
   if not ok then
     -- level 1: unwrap, 2: the API function, 3: the script
@@ -91,27 +130,27 @@ function LocalLLM.status()
 end
 
 function LocalLLM.list(backend)
-  local v = unwrap(py.list(backend))
+  local v = unwrap(py.list(clean(backend)))
   return v
 end
 
 function LocalLLM.pull(spec, opts)
-  local v = unwrap(py.pull(spec, opts))
+  local v = unwrap(py.pull(clean(spec), clean(opts)))
   return v
 end
 
 function LocalLLM.info(spec)
-  local v = unwrap(py.info(spec))
+  local v = unwrap(py.info(clean(spec)))
   return v
 end
 
 function LocalLLM.remove(spec)
-  local v = unwrap(py.remove(spec))
+  local v = unwrap(py.remove(clean(spec)))
   return v
 end
 
 function LocalLLM.available(backend, opts)
-  local v = unwrap(py.available(backend, opts))
+  local v = unwrap(py.available(clean(backend), clean(opts)))
   return v
 end
 
@@ -133,7 +172,7 @@ local function handle(self, method)
 end
 
 function Agent.create(opts)
-  local info = unwrap(py.agent_create(opts))
+  local info = unwrap(py.agent_create(clean(opts)))
   local agent = setmetatable({ name = info.name, model = info.model }, agent_meta)
   handles[agent] = info.id
   return agent
@@ -141,19 +180,19 @@ end
 
 function methods.execute(self, input)
   local id = handle(self, "execute")
-  local v = unwrap(py.agent_execute(id, input))
+  local v = unwrap(py.agent_execute(id, clean(input)))
   return v
 end
 
 function methods.complete(self, input)
   local id = handle(self, "complete")
-  local v = unwrap(py.agent_complete(id, input))
+  local v = unwrap(py.agent_complete(id, clean(input)))
   return v
 end
 
 function methods.execute_streaming(self, input)
   local id = handle(self, "execute_streaming")
-  local stream = unwrap(py.stream_open(id, input))
+  local stream = unwrap(py.stream_open(id, clean(input)))
   local function next_chunk()
     local chunk = unwrap(py.stream_next(stream))
     if type(chunk) == "string" then
@@ -203,7 +242,7 @@ function driver.run(source, chunkname, argv, args_global)
   elseif e == EXIT then
     return "exit", exit_code
   end
-  return "error", e
+  return "error", type(e) == "string" and valid_utf8(e) or e
 end
 
 return driver
