@@ -134,3 +134,14 @@ def test_invalid_utf8_is_replaced_not_a_crash(lua):
 def test_a_table_that_contains_itself_is_an_error_not_a_hang(lua):
     ran = lua('local t = { model = "echo@echo" }\nt.self = t\nAgent.create(t)\n')
     assert (ran.code, ran.err) == (1, "(exec):3: a table passed to llmspell contains itself\n")
+
+
+def test_os_exit_in_a_pull_progress_callback_ends_the_script(lua):
+    ran = lua(
+        """
+        LocalLLM.pull("gguf/smollm2:135m", { progress = function() os.exit(5) end })
+        print("not reached")
+        """
+    )
+    assert (ran.code, ran.out) == (5, "")
+    assert lua('print(#LocalLLM.list("gguf"))').out == "0\n"

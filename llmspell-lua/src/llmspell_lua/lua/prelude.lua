@@ -70,8 +70,7 @@ end
 
 local function unwrap(ok, value, located)
   if not ok then
-    -- level 1: unwrap, 2: the API function, 3: the script
-    error(located and value or where(3) .. value, 0)
+    error(located and value or where(1) .. value, 0)
   end
   return value
 end
@@ -135,8 +134,25 @@ function LocalLLM.list(backend)
 end
 
 function LocalLLM.pull(spec, opts)
-  local v = unwrap(py.pull(clean(spec), clean(opts)))
-  return v
+  opts = clean(opts)
+  local exiting = false
+  if type(opts) == "table" and type(opts.progress) == "function" then
+    -- os.exit inside the callback must end the script, not just fail the pull.
+    local progress = opts.progress
+    opts.progress = function(p)
+      local ok, e = raw_pcall(progress, p)
+      if not ok then
+        exiting = fatal(e)
+        error(e, 0)
+      end
+    end
+  end
+  local ok, v, located = py.pull(clean(spec), opts)
+  if exiting then
+    error(EXIT, 0)
+  end
+  local result = unwrap(ok, v, located)
+  return result
 end
 
 function LocalLLM.info(spec)
