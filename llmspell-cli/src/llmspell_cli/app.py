@@ -13,7 +13,7 @@ from cyclopts import App, Parameter
 from . import session
 from .commands import chat, completion, model, plugins
 
-HELP = "Run large language models locally: manage models, chat, and run Lua scripts."
+HELP = "Run language models locally: manage models, chat, run Lua scripts."
 
 
 def build_app() -> App:

@@ -8,10 +8,10 @@ from cyclopts import Parameter
 
 Format = Annotated[
     Literal["text", "json"],
-    Parameter(name="--format", help="text for people, json (stable) for scripts."),
+    Parameter(name="--format", help="Output for people or scripts."),
 ]
 
 BackendName = Annotated[
     str | None,
-    Parameter(name="--backend", help="Only this backend (see llmspell model status)."),
+    Parameter(name="--backend", help="Only this backend."),
 ]

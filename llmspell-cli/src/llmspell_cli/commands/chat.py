@@ -29,9 +29,10 @@ def chat(
     max_tokens: Annotated[int | None, Parameter(help="Longest reply, in tokens.")] = None,
     seed: Annotated[int | None, Parameter(help="Random seed, for repeatable replies.")] = None,
 ) -> int:
-    """Chat with a model; the reply streams as it is generated and the conversation is kept.
+    """Chat with a model, its replies streamed as they are generated.
 
-    Reads one message per line from a pipe (no prompts then), e.g. echo Hi | llmspell chat M.
+    The conversation is kept until /bye or Ctrl-D. With piped stdin each line read gets one
+    answer line, without prompts: echo Hi | llmspell chat smollm2:135m.
 
     Parameters
     ----------

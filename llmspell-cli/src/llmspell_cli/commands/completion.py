@@ -9,7 +9,9 @@ from ..errors import OK
 
 
 def completion(shell: Literal["bash", "zsh", "fish"], /) -> int:
-    """Print the shell completion script, e.g. llmspell completion bash > ~/.llmspell.bash.
+    """Print the shell completion script (bash, zsh or fish).
+
+    For example: llmspell completion bash > ~/.llmspell-completion.bash
 
     Parameters
     ----------

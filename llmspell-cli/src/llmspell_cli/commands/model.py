@@ -35,7 +35,10 @@ def list_models(
     ] = False,
     format: Format = "text",
 ) -> int:
-    """List installed models across all backends (backends that are down are skipped)."""
+    """List installed models across all backends.
+
+    A backend that is down is skipped with a note on stderr.
+    """
     m = manager()
     models = m.list_models(backend)
     skipped = dict(m.skipped)
@@ -74,7 +77,9 @@ def pull(
     ] = None,
     format: Format = "text",
 ) -> int:
-    """Download a model (e.g. gguf/smollm2:135m, ollama/phi3:3.8b); re-running resumes.
+    """Download a model, with progress; re-running resumes.
+
+    For example: llmspell model pull gguf/smollm2:135m, or ollama/phi3:3.8b.
 
     Parameters
     ----------
@@ -169,7 +174,7 @@ def _confirm(question: str) -> bool:
 
 
 def info(model: str, /, *, format: Format = "text") -> int:
-    """Show what a model is: architecture, parameters, quantization, context, template, file.
+    """Show a model's details: architecture, size, context, template.
 
     Parameters
     ----------
@@ -224,7 +229,7 @@ def available(
     recommended: Annotated[bool, Parameter(help="Only the recommended models.")] = False,
     format: Format = "text",
 ) -> int:
-    """List models that can be pulled, with their download sizes."""
+    """List models that can be pulled, with download sizes."""
     entries = manager().available(backend, recommended)
     if format == "json":
         print(to_json({"models": [schema.catalog_entry(e) for e in entries]}))
@@ -241,7 +246,7 @@ def available(
 
 
 def status(*, format: Format = "text") -> int:
-    """Show each backend: healthy or not and why, version, models, location, device."""
+    """Show each backend: ready or not and why, version, models."""
     statuses = manager().status()
     if format == "json":
         print(to_json({"backends": [schema.health(s) for s in statuses]}))
@@ -289,7 +294,7 @@ def import_model(
     backend: BackendName = None,
     format: Format = "text",
 ) -> int:
-    """Register a model file already on disk (a GGUF file), without downloading.
+    """Register a model file already on disk (GGUF), without downloading.
 
     Parameters
     ----------

@@ -33,7 +33,7 @@ def version_text() -> str:
 
 
 def plugins(*, format: Format = "text") -> int:
-    """List plugins: name, distribution, version, hooks, and why one failed to load."""
+    """List plugins, their versions and hooks, and load errors."""
     from llmspell import LlmspellError, list_plugins
 
     records = list_plugins()
