@@ -74,6 +74,8 @@ def script_args(tokens: Sequence[str]) -> tuple[list[str], dict[str, str]]:
 
 
 class ScriptRuntime:
+    """One Lua state with llmspell's globals; `run_file` / `run_code` run a main chunk in it."""
+
     def __init__(self, manager: llmspell.Manager | None = None, *, allow_unsafe: bool = False):
         from lupa import lua54
 
@@ -129,7 +131,9 @@ class ScriptRuntime:
         """The script's global table (tests use it to plant probes)."""
         return self.lua.globals()
 
-    def run(self, source: str | bytes, chunkname: str, script: str, args: Sequence[str] = ()):
+    def run(
+        self, source: str | bytes, chunkname: str, script: str, args: Sequence[str] = ()
+    ) -> Outcome:
         """Run `source` as a main chunk called `chunkname`; `script` becomes `arg[0]`."""
         if isinstance(source, str):
             source = source.encode("utf-8")
