@@ -103,3 +103,24 @@ def test_pull_on_a_terminal_shows_the_bar():
     term = Terminal("model", "pull", "gguf/smollm2:135m")
     assert term.wait(timeout=120) == 0
     assert "100.0% [" in term.output and "98.4 MB / 98.4 MB" in term.output
+
+
+def test_with_only_the_embedded_backend_every_model_command_works():
+    """As after pip install llmspell-core llmspell-gguf llmspell-cli (other plugins not loaded)."""
+    env = {"LLMSPELL_LOAD_PLUGINS": "gguf"}
+    help_text = llmspell("--help", env=env).stdout
+    commands = {line.split()[1] for line in help_text.splitlines() if line.startswith("│ ")}
+    assert {"model", "chat", "plugins"} <= commands and not {"run", "exec"} & commands
+    assert "install-ollama" not in llmspell("model", "--help", env=env).stdout
+    assert llmspell("model", "pull", "smollm2:135m", env=env).returncode == 0
+    listing = llmspell("model", "list", env=env)
+    assert listing.returncode == 0 and listing.stderr == ""  # nothing skipped: no Ollama here
+    assert "smollm2:135m   gguf" in listing.stdout
+    status = json.loads(llmspell("model", "status", "--format", "json", env=env).stdout)
+    assert [b["backend"] for b in status["backends"]] == ["gguf"]
+    assert status["backends"][0]["healthy"] is True
+    assert llmspell("model", "available", "--recommended", env=env).returncode == 0
+    assert llmspell("model", "info", "smollm2:135m", env=env).returncode == 0
+    chat = llmspell("chat", "smollm2:135m", "--max-tokens", "4", input="Hi\n", env=env)
+    assert chat.returncode == 0 and chat.stdout.strip()
+    assert llmspell("model", "remove", "smollm2:135m", "-y", env=env).returncode == 0

@@ -48,6 +48,10 @@ def test_help_lists_own_and_plugin_commands():
     model_help = llmspell("model", "--help").stdout
     for command in ("list", "pull", "remove", "info", "available", "status", "import"):
         assert command in model_help
+    # Added by plugins through llmspell_register_commands: Lua at the root, Ollama under model.
+    root = {line.split()[1] for line in result.stdout.splitlines() if line.startswith("│ ")}
+    assert {"run", "exec"} <= root
+    assert "install-ollama" in model_help
 
 
 def test_version_names_core_cli_and_every_plugin_distribution():
