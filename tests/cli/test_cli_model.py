@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.cli.helpers import llmspell
-
 LOCAL_MODEL_KEYS = {
     "id",
     "name",
@@ -138,11 +134,3 @@ def test_import_of_a_missing_file_is_bad_input(cli, tmp_path):
     code, _, err = cli("model", "import", str(tmp_path / "nothing.gguf"))
     assert code == 2
     assert "nothing.gguf is not a file" in err
-
-
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_completion_scripts_cover_own_and_plugin_commands(shell):
-    result = llmspell("completion", shell)
-    assert result.returncode == 0
-    for word in ("model", "pull", "remove", "chat", "--format", "install-ollama"):
-        assert word in result.stdout
