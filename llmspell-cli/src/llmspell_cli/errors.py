@@ -31,6 +31,14 @@ def exit_code_of(result: Any) -> int:
     return OK
 
 
+def exit_code_of_system_exit(exc: SystemExit) -> int:
+    """`sys.exit(None | int | message)` as the shell would see it."""
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or OK
+    print(exc.code, file=sys.stderr)
+    return FAILURE
+
+
 def usage_error(exc: Exception) -> int:
     """cyclopts' parse errors (unknown flag, missing argument) as a short message, exit 2."""
     chain = " ".join(getattr(exc, "command_chain", None) or ())

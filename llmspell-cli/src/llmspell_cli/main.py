@@ -23,6 +23,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except CycloptsError as exc:
         return errors.usage_error(exc)
+    except SystemExit as exc:  # a plugin command calling sys.exit (Lua's os.exit, say)
+        return errors.exit_code_of_system_exit(exc)
     except BrokenPipeError:
         # The reader went away (`llmspell model list | head -1`): not worth a message.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
