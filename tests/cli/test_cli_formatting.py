@@ -69,6 +69,15 @@ def test_tables_align_columns_and_show_unknowns_as_dashes():
     ]
 
 
+def test_key_values_indent_values_of_several_lines():
+    text = key_values([("template", "{{ .Prompt }}\n{{ .Response }}\n"), ("size", "98.0 MB")])
+    assert text.splitlines() == [
+        "template   {{ .Prompt }}",
+        "           {{ .Response }}",
+        "size       98.0 MB",
+    ]
+
+
 def test_key_values_skip_unknowns():
     assert key_values([("model", "gguf/x"), ("license", None), ("context length", 8192)]) == (
         "model            gguf/x\ncontext length   8192"

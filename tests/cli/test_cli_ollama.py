@@ -70,6 +70,10 @@ def test_chat_and_info_and_remove_through_ollama(ollama):
     assert chat.stdout == "ping pong\n"
     info = json.loads(llmspell("model", "info", "ollama/smollm2:135m", "--format", "json").stdout)
     assert info["backend"] == "ollama" and info["format"] == "ollama"
+    text = llmspell("model", "info", "ollama/smollm2:135m").stdout.splitlines()
+    assert text[0].split() == ["model", "ollama/smollm2:135m"]
+    column = text[0].index("ollama/")
+    assert all(line[:column].strip() == "" or line[column - 3 : column] == "   " for line in text)
     removed = llmspell("model", "remove", "ollama/smollm2:135m", "-y")
     assert removed.returncode == 0 and removed.stdout == "Removed ollama/smollm2:135m.\n"
     assert ollama.find("smollm2:135m") is None

@@ -78,10 +78,15 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def key_values(pairs: Iterable[tuple[str, Any]]) -> str:
-    """`key   value` lines with the values aligned; pairs whose value is None are left out."""
-    shown = [(k, v) for k, v in pairs if v is not None]
+    """`key   value` lines with the values aligned; pairs whose value is None are left out.
+
+    A value of several lines (a chat template) keeps its lines, indented to the value column.
+    """
+    shown = [(k, str(v).strip("\n")) for k, v in pairs if v is not None]
     width = max((len(k) for k, _ in shown), default=0)
-    return "\n".join(f"{k.ljust(width)}   {v}" for k, v in shown)
+    indent = "\n" + " " * (width + 3)
+    lines = [f"{k.ljust(width)}   {indent.join(v.splitlines())}".rstrip() for k, v in shown]
+    return "\n".join(line.rstrip() for line in "\n".join(lines).splitlines())
 
 
 def display_path(path: Any) -> str | None:
