@@ -70,4 +70,19 @@ def tokenize(model: LoadedModel, messages: Sequence[Message]) -> list[int]:
     templated = model.chat_template is not None
     add_bos = model.add_bos and not has_specials
     # Control tokens are parsed only in text the template wrote, never in plain user text.
-    return model.llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=templated)
+    return _tokenize(model, text.encode("utf-8"), add_bos, templated)
+
+
+def _tokenize(model: LoadedModel, data: bytes, add_bos: bool, special: bool) -> list[int]:
+    """llama.cpp's tokenizer with a buffer sized to the text (llama-cpp-python allocates one
+    as large as the training context, which costs more than tokenizing a short prompt)."""
+    import llama_cpp
+
+    room = len(data) + 8  # never fewer bytes than tokens, plus BOS/EOS
+    tokens = (llama_cpp.llama_token * room)()
+    n = llama_cpp.llama_tokenize(model.vocab, data, len(data), tokens, room, add_bos, special)
+    if n < 0:  # cannot happen with the room above, but llama.cpp says how much it needs
+        room = -n
+        tokens = (llama_cpp.llama_token * room)()
+        n = llama_cpp.llama_tokenize(model.vocab, data, len(data), tokens, room, add_bos, special)
+    return tokens[:n]
