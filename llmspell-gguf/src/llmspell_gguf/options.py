@@ -23,15 +23,26 @@ class CatalogOverride:
     recommended: bool = False
 
 
+def _at_least(minimum: int, meaning: str = ""):
+    def check(_inst, attribute, value: int) -> None:
+        if value < minimum:
+            wanted = meaning or f"at least {minimum}"
+            raise ValueError(f"expected {attribute.name} to be {wanted}, got {value}")
+
+    return check
+
+
 @attrs.define(kw_only=True)
 class GgufOptions:
     model_directory: str | None = None  # default: $LLMSPELL_HOME/models/gguf
     device: Device = "auto"
-    cpu_threads: int = 0  # 0: all physical cores, for generation and prompt processing
-    context_size: int = 4096
-    batch_size: int = 512
+    #: 0: all physical cores, for generation and prompt processing.
+    cpu_threads: int = attrs.field(default=0, validator=_at_least(0, "0 (auto) or more"))
+    #: 0: the model's training context; larger values are clamped to it.
+    context_size: int = attrs.field(default=4096, validator=_at_least(0, "0 (the model's) or more"))
+    batch_size: int = attrs.field(default=512, validator=_at_least(1))
     default_quantization: str = "Q4_K_M"
-    max_concurrent: int = 1
+    max_concurrent: int = attrs.field(default=1, validator=_at_least(1))
     flash_attention: bool = True
     #: Also list models Ollama has downloaded (read-only) as runnable here.
     use_ollama_models: bool = True

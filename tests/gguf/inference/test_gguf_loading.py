@@ -80,3 +80,15 @@ def test_importing_the_plugin_does_not_import_llama_cpp():
         "assert 'llama_cpp' not in sys.modules, 'llama_cpp imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_value_out_of_range_in_llmspell_toml_is_a_config_error(isolated_home):
+    from llmspell import ConfigError, load_config
+
+    (isolated_home / "llmspell.toml").write_text("[providers.gguf.options]\ncpu_threads = -2\n")
+    with pytest.raises(ConfigError, match=r"llmspell.toml: .*cpu_threads to be 0 \(auto\) or more"):
+        GgufOptions.from_config(load_config())
+    for key in ("batch_size", "max_concurrent"):
+        (isolated_home / "llmspell.toml").write_text(f"[providers.gguf.options]\n{key} = 0\n")
+        with pytest.raises(ConfigError, match=f"{key} to be at least 1, got 0"):
+            GgufOptions.from_config(load_config())
