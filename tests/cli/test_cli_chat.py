@@ -83,3 +83,12 @@ def test_ctrl_c_at_the_prompt_leaves_with_130():
     time.sleep(0.5)  # readline is waiting for a key, as when a person presses Ctrl-C
     term.interrupt()
     assert term.wait() == 130
+
+
+def test_chat_pulls_a_missing_model_first_when_configured(plugin_path, tmp_path):
+    config = tmp_path / "llmspell.toml"
+    config.write_text("auto_pull_missing = true\n")
+    result = llmspell("--config", str(config), "chat", "scripted/tiny", input="hi\n")
+    assert result.returncode == 0, result.stderr
+    assert "pulling tiny: 5.0 MB" in result.stderr and "100%" in result.stderr
+    assert result.stdout == "1 messages (user), last: hi\n"

@@ -41,11 +41,22 @@ def chat(
     """
     from llmspell import GenerationParams
 
+    from ..progress import PullReporter
+
     params = GenerationParams(
         temperature=temperature, top_p=top_p, top_k=top_k, max_tokens=max_tokens, seed=seed
     )
     interactive = sys.stdin.isatty()
-    agent = manager().agent(model, system_prompt=system, params=params, name="chat")
+    if interactive:
+        print(f"Loading {model}...", file=sys.stderr)
+    # With auto_pull_missing, a missing model is pulled first: show that like `model pull`.
+    reporter = PullReporter(sys.stderr)
+    try:
+        agent = manager().agent(
+            model, system_prompt=system, params=params, name="chat", progress=reporter
+        )
+    finally:
+        reporter.close()
     if interactive:
         return _interactive(agent)
     for line in sys.stdin:
