@@ -79,3 +79,11 @@ def test_pull_from_a_backend_that_cannot_pull_is_a_runtime_failure():
     result = llmspell("model", "pull", "echo/echo", "--force")
     assert result.returncode == 1
     assert result.stderr == "Error: The echo backend cannot pull models.\n"
+
+
+def test_asking_for_another_quantization_is_not_already_present(plugin_path):
+    assert llmspell("model", "pull", "scripted/tiny").returncode == 0  # stored as Q4_0
+    same = llmspell("model", "pull", "scripted/tiny", "--quantization", "q4_0")
+    assert "already present" in same.stdout
+    other = llmspell("model", "pull", "scripted/tiny", "--quantization", "Q8_0")
+    assert other.returncode == 0 and other.stdout.startswith("Pulled scripted/tiny")

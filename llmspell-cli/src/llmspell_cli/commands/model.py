@@ -50,7 +50,8 @@ def list_models(
         rows = []
         for x in models:
             when = _full_time(x.modified_at) if verbose else relative_time(x.modified_at)
-            row = [x.name, x.backend, human_size(x.size_bytes), x.quantization, when]
+            size = human_size(x.size_bytes or None)  # 0: the backend does not know
+            row = [x.name, x.backend, size, x.quantization, when]
             rows.append([*row, display_path(x.path)] if verbose else row)
         print(table([*headers, "path"] if verbose else headers, rows))
     else:
@@ -90,7 +91,7 @@ def pull(
 
     m = manager()
     parsed = m.parse(spec)
-    present = None if force else _present(m, parsed)
+    present = None if force else _present(m, parsed, quantization)
     if present is not None:
         if format == "json":
             print(to_json({"status": "present", "model": schema.local_model(present)}))
@@ -102,7 +103,7 @@ def pull(
     try:
         model = m.pull(parsed, force=force, quantization=quantization, progress=reporter)
     except KeyboardInterrupt:
-        reporter.close()
+        reporter.close()  # end the bar's line before the message
         print(
             "Pull interrupted. What was downloaded is kept: run the same command to resume.",
             file=sys.stderr,
@@ -118,15 +119,18 @@ def pull(
     return OK
 
 
-def _present(m: Manager, spec: ModelSpec) -> LocalModel | None:
+def _present(m: Manager, spec: ModelSpec, quantization: str | None) -> LocalModel | None:
     """The installed model a pull of `spec` would produce, if it is already there."""
     from llmspell import LlmspellError
 
     try:
         r = m.resolve(spec)
-        return next((x for x in r.backend.list_models() if x.name == r.spec.name), None)
+        found = next((x for x in r.backend.list_models() if x.name == r.spec.name), None)
     except LlmspellError:
         return None
+    if found and quantization and (found.quantization or "").upper() != quantization.upper():
+        return None  # another quantization was asked for: the backend decides
+    return found
 
 
 def remove(
