@@ -91,6 +91,7 @@ def test_list_shows_name_size_quantization_and_modified_time(smollm2_path, gemma
 def test_info_of_smollm2_reports_llama_with_a_chat_template(smollm2_path):
     m = Manager()
     m.import_file(str(smollm2_path), "smollm2:135m", link=True)
+    m.unload()  # loaded models are shared by the whole process; earlier tests may have one
 
     info = m.info("gguf/smollm2:135m")
 
