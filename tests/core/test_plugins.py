@@ -74,3 +74,14 @@ def test_load_plugins_restricts_by_entry_point_or_distribution(value, expected):
     result = report({"LLMSPELL_LOAD_PLUGINS": value})
     assert set(result["plugins"]) == expected
     assert set(result["backends"]) == expected
+
+
+def test_the_hook_surface_imports_without_the_rest_of_the_core():
+    probe = (
+        "import sys, llmspell\n"
+        "llmspell.hookimpl\n"
+        "print(sorted(m for m in ('cattrs', 'llmspell.config', 'llmspell.manager') "
+        "if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,43 +1,92 @@
 """llmspell: local language models behind one API.
 
-from llmspell import Manager
-agent = Manager().agent("local/smollm2:135m@gguf", system_prompt="Be brief.")
-print(agent.complete("Hi"))
+Example::
+
+    from llmspell import Manager
+
+    agent = Manager().agent("local/smollm2:135m@gguf", system_prompt="Be brief.")
+    print(agent.complete("Hi"))
 """
 
 from __future__ import annotations
 
-from .agent import Agent
-from .backend import Backend, ProgressCallback, Provider, StreamingProvider
-from .config import Config, ProviderConfig, load_config
-from .errors import (
-    BackendUnavailableError,
-    BadInputError,
-    ConfigError,
-    DownloadError,
-    InferenceError,
-    LlmspellError,
-    ModelNotFoundError,
-    NotSupportedError,
-    RuntimeFailure,
-    SpecError,
-    UnknownBackendError,
-)
-from .hookspecs import hookimpl
-from .inference import (
-    CompletionRequest,
-    CompletionResult,
-    GenerationParams,
-    Message,
-    StreamChunk,
-    TokenUsage,
-)
-from .manager import Manager, Resolution
-from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, PullProgress
-from .plugins import PluginRecord, list_plugins
-from .spec import ModelSpec, parse_spec
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .agent import Agent
+    from .backend import Backend, ProgressCallback, Provider, StreamingProvider
+    from .config import Config, ProviderConfig, load_config
+    from .errors import (
+        BackendUnavailableError,
+        BadInputError,
+        ConfigError,
+        DownloadError,
+        InferenceError,
+        LlmspellError,
+        ModelNotFoundError,
+        NotSupportedError,
+        RuntimeFailure,
+        SpecError,
+        UnknownBackendError,
+    )
+    from .hookspecs import hookimpl
+    from .inference import (
+        CompletionRequest,
+        CompletionResult,
+        GenerationParams,
+        Message,
+        StreamChunk,
+        TokenUsage,
+    )
+    from .manager import Manager, Resolution
+    from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, PullProgress
+    from .plugins import PluginRecord, list_plugins
+    from .spec import ModelSpec, parse_spec
 
 __version__ = "0.1.0"
+
+# Public names and the module holding each: imported on first use, so that a plugin's
+# `import llmspell` for `hookimpl` (run on every command, `--help` included) stays cheap.
+_EXPORTS: dict[str, str] = {
+    "Agent": "agent",
+    "Backend": "backend",
+    "BackendUnavailableError": "errors",
+    "BadInputError": "errors",
+    "CatalogEntry": "models",
+    "CompletionRequest": "inference",
+    "CompletionResult": "inference",
+    "Config": "config",
+    "ConfigError": "errors",
+    "DownloadError": "errors",
+    "GenerationParams": "inference",
+    "HealthStatus": "models",
+    "InferenceError": "errors",
+    "LlmspellError": "errors",
+    "LocalModel": "models",
+    "Manager": "manager",
+    "Message": "inference",
+    "ModelInfo": "models",
+    "ModelNotFoundError": "errors",
+    "ModelSpec": "spec",
+    "NotSupportedError": "errors",
+    "PluginRecord": "plugins",
+    "ProgressCallback": "backend",
+    "Provider": "backend",
+    "ProviderConfig": "config",
+    "PullProgress": "models",
+    "Resolution": "manager",
+    "RuntimeFailure": "errors",
+    "SpecError": "errors",
+    "StreamChunk": "inference",
+    "StreamingProvider": "backend",
+    "TokenUsage": "inference",
+    "UnknownBackendError": "errors",
+    "hookimpl": "hookspecs",
+    "list_plugins": "plugins",
+    "load_config": "config",
+    "parse_spec": "spec",
+}
 
 __all__ = [
     "Agent",
@@ -79,3 +128,16 @@ __all__ = [
     "load_config",
     "parse_spec",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llmspell' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -9,12 +9,15 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .backend import Backend
-from .config import Config
 from .hookspecs import hookimpl
-from .models import HealthStatus
-from .spec import ModelSpec
+
+if TYPE_CHECKING:  # imported for real only when resolving, not when plugins load
+    from .backend import Backend
+    from .config import Config
+    from .models import HealthStatus
+    from .spec import ModelSpec
 
 _HEALTH_TTL = 5.0
 _health_cache: weakref.WeakKeyDictionary[Backend, tuple[float, HealthStatus]] = (
@@ -31,6 +34,8 @@ def health_of(backend: Backend, *, fresh: bool = False) -> HealthStatus:
     try:
         status = backend.health()
     except Exception as exc:
+        from .models import HealthStatus
+
         status = HealthStatus(backend.name, False, error=f"{type(exc).__name__}: {exc}")
     _health_cache[backend] = (now, status)
     return status
