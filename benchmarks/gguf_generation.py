@@ -8,6 +8,7 @@ Each repetition runs both, alternating which goes first, with a prompt unique to
 repetition so prompt evaluation is part of the first-token latency on both sides.
 
     python benchmarks/gguf_generation.py [--model PATH] [--tokens 128] [--reps 7]
+                                         [--threads N] [--latency-reps N]
 
 Prints medians and the ratios the mission sets targets for (throughput >= 0.97x raw,
 first-token latency <= raw + 10 ms).
@@ -71,6 +72,12 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--threads", type=int, default=0, help="0: physical cores")
+    parser.add_argument(
+        "--latency-reps",
+        type=int,
+        default=0,
+        help="also time this many paired two-token requests (first-token latency alone)",
+    )
     args = parser.parse_args()
 
     from llama_cpp import Llama, __version__
@@ -161,6 +168,22 @@ def main() -> None:
     )
     if mismatches:
         print(f"warning: the two sides generated different text in {mismatches} reps")
+    if args.latency_reps:
+        two = GenerationParams(temperature=0, repeat_penalty=1.0, max_tokens=2)
+        differences = []
+        for rep in range(args.latency_reps):
+            text, toks = request(1000 + rep)
+            if rep % 2:
+                raw_first = run_raw(raw, toks, 2)[0]
+                our_first = run_llmspell(agent, text, two)[0]
+            else:
+                our_first = run_llmspell(agent, text, two)[0]
+                raw_first = run_raw(raw, toks, 2)[0]
+            differences.append((our_first - raw_first) * 1000)
+        print(
+            f"first token alone, {args.latency_reps} paired requests: llmspell - raw = "
+            f"{statistics.median(differences):+.2f} ms (median of the differences)"
+        )
 
 
 if __name__ == "__main__":
