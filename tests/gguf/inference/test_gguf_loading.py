@@ -92,3 +92,20 @@ def test_a_value_out_of_range_in_llmspell_toml_is_a_config_error(isolated_home):
         (isolated_home / "llmspell.toml").write_text(f"[providers.gguf.options]\n{key} = 0\n")
         with pytest.raises(ConfigError, match=f"{key} to be at least 1, got 0"):
             GgufOptions.from_config(load_config())
+
+
+def test_loading_and_generating_print_nothing(gemma3_path):
+    # Gemma 3 makes llama.cpp log a notice about its sliding-window cache while loading;
+    # raw llama-cpp-python prints it even with verbose=False.
+    code = (
+        "import sys; from llmspell import CompletionRequest, GenerationParams;"
+        "from llmspell_gguf.loader import LoadOptions;"
+        "from llmspell_gguf.provider import GgufProvider;"
+        "p = GgufProvider('g', sys.argv[1], LoadOptions(512, 512, 1, 0, True));"
+        "p.complete(CompletionRequest.from_text('Hi', params=GenerationParams(max_tokens=2)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(gemma3_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == ("", "")
