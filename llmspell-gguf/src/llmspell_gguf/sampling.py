@@ -8,7 +8,7 @@ llama.cpp's native one, in llama-cpp-python's order, so a token costs no Python.
 from __future__ import annotations
 
 import attrs
-from llmspell import GenerationParams
+from llmspell import BadInputError, GenerationParams
 
 DEFAULT_TEMPERATURE = 0.7
 DEFAULT_TOP_P = 0.95
@@ -40,6 +40,11 @@ class Sampling:
         def pick(value, default):
             return default if value is None else value
 
+        if params.repeat_penalty is not None and params.repeat_penalty <= 0:
+            raise BadInputError(
+                f"repeat_penalty must be above 0, got {params.repeat_penalty} "
+                "(1.0 turns the penalty off)."
+            )
         return cls(
             temperature=pick(params.temperature, DEFAULT_TEMPERATURE),
             top_p=pick(params.top_p, DEFAULT_TOP_P),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from llmspell import CompletionRequest, GenerationParams, Message
+import pytest
+from llmspell import BadInputError, CompletionRequest, GenerationParams, Message
 from llmspell_gguf import prompt
 from llmspell_gguf.sampling import DEFAULT_MAX_TOKENS, Sampling
 
@@ -96,6 +97,11 @@ def test_a_stop_string_spanning_two_tokens_is_found(smollm2):
     assert result.text == full[: full.index(stop)]
     assert "".join(c.text for c in chunks[:-1]) == result.text  # nothing of the stop leaked
     assert result.finish_reason == "stop"
+
+
+def test_a_zero_repeat_penalty_is_bad_input(smollm2):
+    with pytest.raises(BadInputError, match="repeat_penalty must be above 0"):
+        smollm2.complete(ask("Hi", repeat_penalty=0.0, max_tokens=2))
 
 
 def test_unset_parameters_take_llmspell_defaults_not_llama_cpps():
