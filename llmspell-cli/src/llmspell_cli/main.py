@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+
+TYPE_CHECKING = False  # not `typing`'s: help served from the cache must start fast
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -35,4 +38,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
-    sys.exit(run())
+    """The console script: help comes from `help_cache` when nothing it depends on changed."""
+    from .help_cache import run_cached
+
+    sys.exit(run_cached(sys.argv[1:], run))
