@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from llmspell import GenerationParams, Manager
+import pytest
+from llmspell import BackendUnavailableError, GenerationParams, Manager
 from llmspell_gguf import hardware, loader
 
 SHORT = GenerationParams(max_tokens=4, temperature=0)
@@ -79,3 +80,15 @@ def test_options_from_llmspell_toml_reach_the_model(smollm2_path, isolated_home)
     assert llm.context_params.flash_attn_type == 0  # disabled
     assert manager.backend("gguf").slots.limit == 3
     assert agent.execute("Hi", SHORT).usage.completion <= 4
+
+
+def test_a_gpu_device_without_a_gpu_build_is_reported_not_crashed(smollm2_path, isolated_home):
+    if hardware.gpu_offload_supported():
+        pytest.skip("this llama-cpp-python can offload to a GPU")
+    (isolated_home / "llmspell.toml").write_text("[providers.gguf.options]\ndevice = 'cuda'\n")
+    manager = manager_with((smollm2_path, "smollm2:135m"))
+    (status,) = [s for s in manager.status() if s.backend == "gguf"]
+    assert not status.healthy
+    assert "without GPU offload" in status.error
+    with pytest.raises(BackendUnavailableError, match="device = 'auto' or 'cpu'"):
+        manager.agent("gguf/smollm2:135m")
