@@ -20,11 +20,14 @@ def _allowed_cpus() -> set[int]:
         return set(range(os.cpu_count() or 1))
 
 
-def _physical_core_count(cpus: set[int]) -> int:
+SYS = Path("/sys")
+
+
+def _physical_core_count(cpus: set[int], sysfs: Path = SYS) -> int:
     """Distinct (package, core) pairs among `cpus`; SMT siblings count once."""
     cores: set[tuple[str, str]] = set()
     for cpu in cpus:
-        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        topology = sysfs / f"devices/system/cpu/cpu{cpu}/topology"
         try:
             package = (topology / "physical_package_id").read_text().strip()
             core = (topology / "core_id").read_text().strip()
@@ -34,15 +37,24 @@ def _physical_core_count(cpus: set[int]) -> int:
     return len(cores) or len(cpus)
 
 
-def _cgroup_cpu_limit() -> int | None:
-    """The CPU quota of a cgroup v2 container (`cpu.max`), rounded up; None when unlimited."""
+def _cgroup_cpu_limit(sysfs: Path = SYS) -> int | None:
+    """A container's CPU quota (cgroup v2 `cpu.max`, or v1 CFS), rounded up; None: unlimited."""
     try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        quota, period = (sysfs / "fs/cgroup/cpu.max").read_text().split()[:2]
     except (OSError, ValueError):
+        try:
+            v1 = sysfs / "fs/cgroup/cpu"
+            quota = (v1 / "cpu.cfs_quota_us").read_text().strip()
+            period = (v1 / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    try:
+        quota_us, period_us = int(quota), int(period)
+    except ValueError:  # "max": no quota
         return None
-    if quota == "max":
+    if quota_us <= 0 or period_us <= 0:  # v1 writes -1 for no quota
         return None
-    return max(1, math.ceil(int(quota) / int(period)))
+    return max(1, math.ceil(quota_us / period_us))
 
 
 @cache
