@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from llmspell_cli.help_cache import is_help_request
+from llmspell_cli.help_cache import KEEP, is_help_request, lookup, store
 
 from tests.cli.helpers import Terminal, llmspell
 from tests.support.entry_points import write_plugin
@@ -199,3 +199,14 @@ def test_only_help_requests_qualify():
         ["a", "b", "c", "d", "--help"],
     ):
         assert not is_help_request(tokens), tokens
+
+
+def test_only_the_newest_entries_are_kept(isolated_home):
+    """Every terminal width makes its own entry; the directory does not grow without bound."""
+    directory = isolated_home / "cache" / "help"
+    for n in range(KEEP + 5):
+        store(str(directory / f"{n:04d}.txt"), f"key {n}", "help text\n")
+    kept = [path.name for path in cache_entries(isolated_home)]
+    assert kept == [f"{n:04d}.txt" for n in range(5, KEEP + 5)]
+    assert lookup(str(directory / f"{KEEP + 4:04d}.txt"), f"key {KEEP + 4}") == "help text\n"
+    assert lookup(str(directory / f"{KEEP + 4:04d}.txt"), "another key") is None

@@ -8,20 +8,22 @@ requests (`llmspell`, `llmspell -h`, `llmspell [COMMAND...] --help`) are answere
 An entry is used only if both of these match exactly:
 
 * Its key, compared in full (the file name is just its CRC): the command line, the cache
-  format, the Python (`sys.executable`, version), `(path, st_mtime_ns)` of every entry of
-  `sys.path` (installing or removing a distribution or a plugin, or a `.pth` file, changes its
-  directory), the environment variables `LLMSPELL_*` (`LLMSPELL_LOAD_PLUGINS` picks plugins)
-  and those rich reads (COLUMNS, LINES, TERM, COLORTERM, NO_COLOR, FORCE_COLOR,
-  TTY_COMPATIBLE, TTY_INTERACTIVE, JUPYTER_COLUMNS, JUPYTER_LINES), whether stdout is a
-  terminal, its encoding and error handler, and the terminal width rich would see (the first
-  of stdin, stdout and stderr that is a terminal).
+  format, the Python (`sys.executable`, version, flags, `-W` options), `(path, st_mtime_ns)`
+  of every entry of `sys.path` (installing or removing a distribution or a plugin, or a `.pth`
+  file, changes its directory), the environment variables `LLMSPELL_*`
+  (`LLMSPELL_LOAD_PLUGINS` picks plugins) and those rich reads (COLUMNS, LINES, TERM,
+  COLORTERM, NO_COLOR, FORCE_COLOR, TTY_COMPATIBLE, TTY_INTERACTIVE, JUPYTER_COLUMNS,
+  JUPYTER_LINES), whether stdout is a terminal, its encoding and error handler, and the
+  terminal width rich would see (the first of stdin, stdout and stderr that is a terminal).
 * Its dependencies: `(st_mtime_ns, st_size)` of the file of every module that was imported
   when the entry was written (cyclopts, rich, the core, this CLI, every plugin, the standard
   library). Editing any of them, as happens with editable installs, invalidates the entry.
 
-Help is only stored when the command exited 0 and wrote nothing to stderr (a warning would be
-lost on replay). Writes are atomic (temporary file, then `os.replace`); a cache directory that
-cannot be written is ignored. Only the newest `KEEP` entries are kept.
+This assumes help is made from code and those inputs only, as cyclopts builds it from
+signatures and docstrings: a plugin command whose help read a configuration file, say, would
+be replayed stale. Help is only stored when the command exited 0 and wrote nothing to stderr
+(a warning would be lost on replay). Writes are atomic (temporary file, then `os.replace`); a
+cache directory that cannot be written is ignored. Only the newest `KEEP` entries are kept.
 """
 
 from __future__ import annotations
@@ -115,6 +117,8 @@ def cache_key(tokens: list[str]) -> str:
         tokens,
         sys.executable,
         sys.version,
+        sys.flags,  # -OO drops the docstrings help is made of
+        sys.warnoptions,
         os.getcwd() if "" in sys.path else None,
         paths,
         environment,
@@ -201,7 +205,7 @@ def _prune(directory: str) -> None:
         entries = [e for e in scan if e.name.endswith(".txt")]
     if len(entries) <= KEEP:
         return
-    entries.sort(key=lambda entry: entry.stat().st_mtime_ns)
+    entries.sort(key=lambda entry: (entry.stat().st_mtime_ns, entry.name))
     for entry in entries[: len(entries) - KEEP]:
         with contextlib.suppress(OSError):
             os.remove(entry.path)
