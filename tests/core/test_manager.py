@@ -136,3 +136,10 @@ def test_backends_without_pull_say_so():
 
 def test_local_model_ids_name_the_backend():
     assert LocalModel("smollm2:135m", "gguf").id == "gguf/smollm2:135m"
+
+
+def test_a_bad_backend_option_in_the_config_is_reported_not_hidden(tmp_path):
+    (tmp_path / "llmspell.toml").write_text("[providers.gguf.options]\ncontext_size = 'big'\n")
+    manager = Manager.from_config_file(tmp_path / "llmspell.toml")
+    with pytest.raises(llmspell.ConfigError, match=r"providers\.gguf\.options\.context_size"):
+        manager.status()

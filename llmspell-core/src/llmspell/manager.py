@@ -19,6 +19,7 @@ from .backend import Backend, ProgressCallback
 from .config import Config, load_config
 from .errors import (
     BackendUnavailableError,
+    BadInputError,
     LlmspellError,
     ModelNotFoundError,
     RuntimeFailure,
@@ -68,6 +69,8 @@ class Manager:
         for impl in pm.hook.llmspell_register_backends.get_hookimpls():
             try:
                 impl.function(register=register, config=self.config)
+            except BadInputError:
+                raise  # the user's configuration is wrong: say so rather than hide a backend
             except Exception as exc:
                 self.registration_errors[impl.plugin_name] = f"{type(exc).__name__}: {exc}"
         return dict(sorted(found.items(), key=lambda kv: kv[1].priority))
