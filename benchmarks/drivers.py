@@ -333,8 +333,9 @@ class ChatPipe:
     """`llmspell chat MODEL` with its stdin piped: one answer per line, the conversation kept.
 
     The answer has no end marker (the command prints the reply and a newline), so the answer is
-    complete when its text equals the mirrored raw conversation's reply, or, when the texts
-    differ, after a quiet second following a newline (the last byte's time is the end).
+    complete when its text equals the mirrored raw conversation's reply or, when that is not
+    known yet or the texts differ, after two quiet seconds following a newline (the end time is
+    the last byte's, so the wait is not counted).
     """
 
     label = "llmspell chat (piped)"
@@ -355,10 +356,10 @@ class ChatPipe:
         ]
         self.mirror = mirror
         self.pipe = _Pipe(argv, home.env, home.path)
-        self.matched = 0
 
-    def run(self, text: str, tokens: int, expected: Sample) -> Sample:
-        want = expected.text.strip().encode() + b"\n"
+    def run(self, text: str, expected: Sample | None) -> Sample:
+        """One reply; without `expected` (the raw side has not answered yet) it ends on quiet."""
+        want = expected.text.strip().encode() + b"\n" if expected is not None else None
         self.pipe.drain()
         start = self.pipe.send(text)
         first = None
@@ -376,12 +377,18 @@ class ChatPipe:
             end = stamp
             buf += data
         answer = buf.decode(errors="replace").rstrip("\n")
-        if buf == want:
-            self.matched += 1
-            count = expected.tokens
+        sample = Sample((first or end) - start, end - start, 0, answer, "")
+        if expected is not None:
+            self.count(sample, expected)
+        return sample
+
+    def count(self, sample: Sample, expected: Sample) -> None:
+        """Tokens in the reply: the raw side's count when the texts agree, else re-tokenized."""
+        if sample.text == expected.text.strip():
+            sample.tokens = expected.tokens
+            sample.finish = expected.finish
         else:
-            count = len(self.mirror.llm.tokenize(answer.encode(), False))
-        return Sample((first or end) - start, end - start, count, answer, "")
+            sample.tokens = len(self.mirror.llm.tokenize(sample.text.encode(), False))
 
     def close(self) -> None:
         self.pipe.close()

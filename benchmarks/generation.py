@@ -41,6 +41,8 @@ TOPICS = [
 ]
 TPS_TARGET = 0.97
 FIRST_TOKEN_TARGET_MS = 10.0
+#: Replies per `llmspell chat` process: short chats keep the prompt (and its noise) small.
+CHAT_TURNS = 3
 
 
 def prompt(rep: int) -> str:
@@ -105,24 +107,29 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
     try:
         rawconv = RawLlama(load)
         rawconv.run(prompt(-1 % len(TOPICS)), 8)
-        rawconv_ready = True
     except Exception as exc:
         paths["chat"].error = describe_exception(exc)
-        rawconv_ready = False
-    if rawconv_ready:
-        start("chat", lambda: ChatPipe(home, n, rawconv))
-    if "chat" in drivers:
+        rawconv = None
+
+    def chat_session() -> ChatPipe:
+        """A new `llmspell chat` process and a new mirrored conversation, warmed up."""
+        old = drivers.pop("chat", None)
+        if old is not None:
+            old.close()
+        rawconv.history = []
+        chat = ChatPipe(home, n, rawconv)
         warm = "Hello! Tell me about yourself."
-        try:
-            expected = rawconv.run(warm, n, remember=True)
-            first = drivers["chat"].run(warm, n, expected)  # start-up and model load
+        first = chat.run(warm, rawconv.run(warm, n, remember=True))
+        if not paths["chat"].notes:
             paths["chat"].notes.append(
                 f"process start-up + model load + first reply's first token: "
-                f"{first.first_token_s:.2f} s (once per chat, not in the timings)"
+                f"{first.first_token_s:.2f} s (once per chat, not in the timings); a new chat "
+                f"(process and mirrored conversation) every {CHAT_TURNS} repetitions"
             )
-        except Exception as exc:
-            paths["chat"].error = describe_exception(exc)
-            drivers.pop("chat").close()
+        return chat
+
+    if rawconv is not None:
+        start("chat", chat_session)
 
     units = ["raw", *[k for k in ("api", "lua", "chat") if k in drivers]]
     for rep in range(settings.reps):
@@ -132,15 +139,24 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
         for key in order:
             try:
                 if key == "chat":
-                    got["rawconv"] = rawconv.run(text, n, remember=True)
-                    got["chat"] = drivers["chat"].run(text, n, got["rawconv"])
+                    if rep and rep % CHAT_TURNS == 0:
+                        drivers["chat"] = chat_session()
+                    if rep % 2 == 0:
+                        got["rawconv"] = rawconv.run(text, n, remember=True)
+                        got["chat"] = drivers["chat"].run(text, got["rawconv"])
+                    else:  # the chat first, every other repetition
+                        got["chat"] = drivers["chat"].run(text, None)
+                        got["rawconv"] = rawconv.run(text, n, remember=True)
+                        drivers["chat"].count(got["chat"], got["rawconv"])
                 else:
                     got[key] = drivers[key].run(text, n)
             except Exception as exc:
                 if key == "raw":
                     raise
                 paths[key].error = describe_exception(exc)
-                drivers.pop(key).close()
+                broken = drivers.pop(key, None)
+                if broken is not None:
+                    broken.close()
                 units.remove(key)
         for key, path in paths.items():
             if key in got:
@@ -155,7 +171,7 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
 
     for driver in drivers.values():
         driver.close()
-    if rawconv_ready:
+    if rawconv is not None:
         rawconv.close()
     if "chat" in paths and paths["chat"].samples:
         matched = sum(a.text.strip() == b.text.strip() for a, b in paths["chat"].samples)

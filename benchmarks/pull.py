@@ -3,9 +3,10 @@
 The endpoint is the test suite's hub (`tests/support/hf_server.py`: the hub API plus its LFS
 CDN, real headers, real bytes) serving the SmolLM2 file, run in a process of its own so it
 competes with neither client for the GIL. Every client runs in a fresh process with empty
-caches and an empty model directory (no package or cache shortcut can apply): `Manager().pull`
-and `hf_hub_download` are timed around the call; `llmspell model pull` and a
-`python -c "hf_hub_download(...)"` process are timed from start to exit. The runs alternate.
+caches and an empty model directory (no package or cache shortcut can apply). `Manager().pull`
+and `hf_hub_download` are timed around the call, huggingface_hub already imported on both
+sides; `llmspell model pull` and a `python -c "hf_hub_download(...)"` process are timed from
+start to exit. The runs alternate.
 """
 
 from __future__ import annotations
@@ -48,10 +49,13 @@ with serve(hub) as endpoint:
     sys.stdin.read()
 """
 
+# Both timed calls start with huggingface_hub imported (its import is not transfer time).
 API_PULL = """
 import json, sys, time
+import huggingface_hub.file_download, huggingface_hub.hf_api
 from llmspell import Manager
 manager = Manager()
+manager.backend("gguf")
 start = time.perf_counter()
 model = manager.pull(sys.argv[1])
 elapsed = time.perf_counter() - start
@@ -60,6 +64,7 @@ print(json.dumps({"seconds": elapsed, "size": model.path.stat().st_size}))
 
 HF_DOWNLOAD = """
 import json, os, sys, time
+import huggingface_hub.file_download, huggingface_hub.hf_api
 from huggingface_hub import hf_hub_download
 start = time.perf_counter()
 path = hf_hub_download(sys.argv[1], sys.argv[2], cache_dir=sys.argv[3])
