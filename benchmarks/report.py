@@ -63,7 +63,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(sections: list[Section], command: str, elapsed_s: float) -> str:
+def render(
+    sections: list[Section], command: str, elapsed_s: float, load: tuple[float, float]
+) -> str:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     rows = [r for s in sections for r in s.rows]
     failed = [r for r in rows if r.passed is False]
@@ -88,6 +90,10 @@ def render(sections: list[Section], command: str, elapsed_s: float) -> str:
         "## Machine",
         "",
         *machine(),
+        f"- Load average (1 min) at the start and the end of the run: {load[0]:.2f}, "
+        f"{load[1]:.2f}. The machine is shared; other work running during the benchmark "
+        "slows both sides of a comparison, which the interleaving and the paired ratios "
+        "absorb, but it moves the absolute numbers.",
         "",
         "## Results",
         "",

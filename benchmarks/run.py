@@ -10,6 +10,7 @@ status is 1 when any target of MISSION.md is missed or a measurement is not avai
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or (None if partial else REPO / "docs" / "performance.md")
 
     started = time.perf_counter()
+    load_at_start = os.getloadavg()[0]
     home = Home()
     sections: list[Section] = []
     try:
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "/work/venv/bin/python benchmarks/run.py" + (" --quick" if args.quick else "")
     if args.reps or args.tokens:
         command += f" --reps {settings.reps} --tokens {settings.tokens}"
-    page = render(sections, command, elapsed)
+    page = render(sections, command, elapsed, (load_at_start, os.getloadavg()[0]))
     if output is None:
         print(page)
     else:
