@@ -41,7 +41,14 @@ class Terminal:
         environment = {**os.environ, **(env or {})}
         environment.pop("COLUMNS", None)
         self.process = subprocess.Popen(
-            [LLMSPELL, *args], stdin=slave, stdout=slave, stderr=slave, env=environment
+            [LLMSPELL, *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=environment,
+            # A terminal's program gets Ctrl-C even when the test run itself was started in
+            # the background (where the shell leaves SIGINT ignored, and children inherit it).
+            preexec_fn=_default_sigint,
         )
         os.close(slave)
         self.output = ""
@@ -87,3 +94,7 @@ class Terminal:
         code = self.process.wait(timeout=timeout)
         os.close(self.master)
         return code
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
