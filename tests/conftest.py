@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.workspace import PACKAGES, ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +45,25 @@ def gemma3_path(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("gemma3") / "gemma-3-270m-Q4_K_M.gguf"
     gemma.assemble(str(target))
     return target
+
+
+@pytest.fixture(scope="session")
+def workspace_wheels(tmp_path_factory) -> dict[str, Path]:
+    """Every package built into its own wheel once per run: distribution name -> wheel."""
+    out = tmp_path_factory.mktemp("wheels")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            *(str(ROOT / p) for p in PACKAGES),
+        ],
+        check=True,
+    )
+    return {w.name.split("-")[0].replace("_", "-"): w for w in out.glob("*.whl")}

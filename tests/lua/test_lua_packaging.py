@@ -8,28 +8,10 @@ import zipfile
 
 import pytest
 
-from tests.lua.helpers import ROOT
-
 
 @pytest.mark.slow
-def test_the_wheel_contains_the_lua_sources(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(tmp_path),
-            str(ROOT / "llmspell-lua"),
-        ],
-        check=True,
-    )
-    (wheel,) = tmp_path.glob("llmspell_lua-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
+def test_the_wheel_contains_the_lua_sources(workspace_wheels):
+    names = zipfile.ZipFile(workspace_wheels["llmspell-lua"]).namelist()
     assert "llmspell_lua/lua/prelude.lua" in names
     assert "llmspell_lua/lua/sandbox.lua" in names
 
