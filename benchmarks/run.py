@@ -36,7 +36,7 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="few repetitions and tokens (smoke)")
-    parser.add_argument("--reps", type=int, default=None, help="repetitions (default 15, quick 2)")
+    parser.add_argument("--reps", type=int, default=None, help="repetitions (default 21, quick 2)")
     parser.add_argument("--tokens", type=int, default=None, help="new tokens (default 128)")
     parser.add_argument("--only", nargs="+", choices=MEASUREMENTS, default=list(MEASUREMENTS))
     parser.add_argument(
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     settings = Settings(
-        reps=args.reps or (2 if args.quick else 15),
+        reps=args.reps or (2 if args.quick else 21),
         tokens=args.tokens or (32 if args.quick else 128),
         quick=args.quick,
     )
