@@ -116,8 +116,8 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
     start("lua", lambda: LuaRun(home, n))
     if "lua" in drivers:
         paths["lua"].notes.append(
-            f"process start-up + model load until the first answer: {drivers['lua'].ready_s:.2f} s "
-            "(once per script, not in the timings)"
+            "process start-up, model load and a first short answer, before the first prompt: "
+            f"{drivers['lua'].ready_s:.2f} s (once per script, not in the timings)"
         )
     try:
         rawconv = RawLlama(load)
@@ -132,9 +132,10 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
         if old is not None:
             old.close()
         rawconv.history = []
-        chat = ChatPipe(home, n, rawconv)
         warm = "Hello! Tell me about yourself."
-        first = chat.run(warm, rawconv.run(warm, n, remember=True))
+        expected = rawconv.run(warm, n, remember=True)
+        chat = ChatPipe(home, n, rawconv)
+        first = chat.run(warm, expected)
         if not paths["chat"].notes:
             paths["chat"].notes.append(
                 f"process start-up + model load + first reply's first token: "
