@@ -29,9 +29,8 @@ from drivers import describe_exception, llmspell_load_settings
 TARGET_MB = 50
 PROMPT = "Write a long, detailed story about a lighthouse keeper."
 
-RAW = """
+PEAK_KB = """
 import json, resource, sys
-from llama_cpp import Llama
 def peak_kb():
     # VmHWM: the peak RSS of this process image. ru_maxrss would also count the parent's
     # peak, which Linux carries across fork+exec (a big benchmark process inflates it).
@@ -39,6 +38,12 @@ def peak_kb():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+
+RAW = (
+    PEAK_KB
+    + """
+from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 a = json.loads(sys.argv[1])
 llm = Llama(model_path=a["path"], n_ctx=a["n_ctx"], n_batch=a["n_batch"], n_ubatch=a["n_batch"],
@@ -54,17 +59,12 @@ for chunk in llm.create_completion(prompt, max_tokens=a["tokens"], temperature=0
     n += 1
 print(json.dumps({"peak_kb": peak_kb(), "chunks": n}))
 """
+)
 
-LLMSPELL = """
-import json, resource, sys
+LLMSPELL = (
+    PEAK_KB
+    + """
 from llmspell import GenerationParams, Manager
-def peak_kb():
-    # VmHWM: the peak RSS of this process image. ru_maxrss would also count the parent's
-    # peak, which Linux carries across fork+exec (a big benchmark process inflates it).
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 a = json.loads(sys.argv[1])
 agent = Manager().agent(a["spec"], params=GenerationParams(
     temperature=0.0, max_tokens=a["tokens"], seed=a["seed"], repeat_penalty=a["repeat_penalty"]))
@@ -74,6 +74,7 @@ for chunk in agent.stream(a["prompt"]):
         tokens = chunk.result.usage.completion
 print(json.dumps({"peak_kb": peak_kb(), "tokens": tokens}))
 """
+)
 
 
 def _peak_mb(code: str, args: dict, home: Home) -> float:
