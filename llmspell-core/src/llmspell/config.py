@@ -46,6 +46,8 @@ class Config:
     default_backend: str | None = None
     auto_pull_missing: bool = False
     providers: dict[str, ProviderConfig] = attrs.field(factory=dict)
+    #: `[lua]`: settings of the Lua plugin (llmspell-lua checks them), e.g. max_memory = "256M".
+    lua: dict[str, Any] = attrs.field(factory=dict)
     #: The file this came from (None: defaults only); errors name it.
     source: Path | None = attrs.field(default=None, init=False)
 
