@@ -372,7 +372,7 @@ def test_os_exit_cannot_be_swallowed(isolated_home, name, body):
 
 def test_a_stop_swallowed_in_a_loop_is_raised_again(isolated_home):
     # Catch the exit, then keep trying to run: every later catch point raises it again.
-    code, lines, err = attack(
+    code, lines, _err = attack(
         isolated_home,
         """
         for i = 1, 1e6 do
@@ -417,7 +417,7 @@ def test_pulls_go_only_to_the_default_registries(isolated_home):
 
 def test_an_agent_that_would_auto_pull_from_another_host_is_refused(isolated_home):
     (isolated_home / "llmspell.toml").write_text("auto_pull_missing = true\n")
-    code, lines, err = attack(
+    code, _lines, err = attack(
         isolated_home,
         'Agent.create({ model = "ollama/evil.example.com/data/m" })\n',
     )
@@ -508,7 +508,9 @@ def interrupt_after_ready(argv: list[str], stdin: int | None = None) -> tuple[in
         ("load reader", "while true do load(function() while true do end end) end"),
         (
             "coroutines",
-            "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
+            "while true do\n"
+            "  coroutine.resume(coroutine.create(function() while true do end end))\n"
+            "end",
         ),
     ],
 )
@@ -531,7 +533,7 @@ def test_ctrl_c_ends_a_script_waiting_for_input(isolated_home):
 
     reader, writer = os.pipe()  # stdin that never gets a line
     try:
-        code, elapsed, err = interrupt_after_ready(
+        code, elapsed, _err = interrupt_after_ready(
             ["exec", 'print("ready") local line = io.read("l") while true do end'], stdin=reader
         )
     finally:
@@ -557,8 +559,9 @@ def test_a_growing_table_ends_with_one_sentence_and_exit_1():
 
 def test_the_memory_limit_cannot_be_caught_and_the_limit_is_adjustable(isolated_home):
     grow = (
-        'print(pcall(function() local t = {} for i = 1, 1e10 do t[i] = ("x"):rep(100) .. i end end))'
-        '\nprint("survived")'
+        "print(pcall(function()\n"
+        '  local t = {} for i = 1, 1e10 do t[i] = ("x"):rep(100) .. i end\n'
+        'end))\nprint("survived")'
     )
     ran = llmspell_cli("exec", "--max-memory", "64M", grow)
     assert (ran.code, ran.out, ran.err) == (1, "", MEMORY.format(limit="64M"))
