@@ -82,6 +82,8 @@ class GgufBackend(Backend):
                 self.name, False, version, f"Cannot read the model directory: {exc}",
                 endpoint=endpoint, device=device, details=details,
             )  # fmt: skip
+        if self.store.problems:  # e.g. a damaged manifest.json, skipped by the listing
+            details["notes"] = list(self.store.problems)
         return HealthStatus(
             self.name, True, version, model_count=count, endpoint=endpoint, device=device,
             details=details,
