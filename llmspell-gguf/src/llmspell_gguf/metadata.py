@@ -216,7 +216,7 @@ def read_header(path: str | os.PathLike[str]) -> GgufHeader:
                         "header. Delete it and pull or copy the model again."
                     )
                 if not magic:
-                    raise GgufFormatError(f"{path} is empty, not a GGUF model file.")
+                    raise GgufFormatError(f"{path} is empty: it is not a GGUF model file.")
                 raise GgufFormatError(_not_gguf(path, magic))
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                 try:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import gguf
 import pytest
-from conftest import write_tiny_gguf
 from llmspell import BadInputError, DownloadError, Manager
 
 from tests.cli.helpers import llmspell
+from tests.gguf.models.conftest import write_tiny_gguf
 
 
 def with_block_count(src: Path, dst: Path, count: int) -> Path:
@@ -85,7 +85,7 @@ def test_a_20_byte_file_is_called_truncated_not_a_wrong_magic(tiny_ggufs, tmp_pa
 def test_an_empty_file_is_called_empty(tmp_path):
     empty = tmp_path / "empty.gguf"
     empty.touch()
-    with pytest.raises(BadInputError, match=r"empty\.gguf is empty, not a GGUF model file\."):
+    with pytest.raises(BadInputError, match=r"empty\.gguf is empty: it is not a GGUF model file\."):
         Manager().import_file(str(empty), "empty:1")
 
 
