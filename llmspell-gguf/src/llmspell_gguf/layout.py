@@ -18,6 +18,7 @@ manifest holds the real name. An entry without a manifest is not a model (yet).
 from __future__ import annotations
 
 import calendar
+import errno
 import json
 import os
 import time
@@ -246,8 +247,8 @@ class ModelDirectory:
         Called before anything is written, so neither a name nor a symlink planted in the
         directory can make llmspell create or replace a file elsewhere.
         """
-        root = self.root.resolve()
-        resolved = path.resolve()
+        root = resolve(self.root)
+        resolved = resolve(path)
         if resolved != root and root not in resolved.parents:
             raise OutsideModelDirectory(
                 f"Refusing to write {path}: it leads to {resolved}, outside the model "
@@ -273,6 +274,14 @@ class ModelDirectory:
         except OSError as exc:
             raise ManifestError(f"it cannot be read ({exc.strerror})") from None
         return Manifest.from_json(text)
+
+
+def resolve(path: Path) -> Path:
+    """`path.resolve()`, with a symlink loop as the `OSError` (ELOOP) it is, on every Python."""
+    try:
+        return path.resolve()
+    except RuntimeError:  # Python < 3.13 says "Symlink loop from ..." this way
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None
 
 
 def damaged_manifest(entry: Path, exc: Exception) -> str:

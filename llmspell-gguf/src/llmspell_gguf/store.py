@@ -41,6 +41,7 @@ from .layout import (
     local_file_name,
     name_of_entry,
     partial_path,
+    resolve,
     validate_name,
 )
 from .locking import LockHeld, exclusive
@@ -280,7 +281,7 @@ class GgufStore:
                         f"never changes. Remove it with: ollama rm {om.name}"
                     )
                 raise ModelNotFoundError(f"The GGUF backend has no model {name!r} to remove.")
-            if entry.resolve().parent != self.root.resolve() and not entry.is_symlink():
+            if resolve(entry).parent != resolve(self.root) and not entry.is_symlink():
                 raise BadInputError(f"{entry} is outside the model directory; not removing it.")
             try:
                 with exclusive(self.directory.inside(self.directory.lock_path(name)), wait=False):
