@@ -12,6 +12,8 @@ import os
 from functools import cache
 from pathlib import Path
 
+from . import bindings
+
 
 def _allowed_cpus() -> set[int]:
     try:
@@ -72,6 +74,6 @@ def cpu_threads(configured: int) -> int:
 @cache
 def gpu_offload_supported() -> bool:
     """Whether this llama-cpp-python build can offload layers (CUDA, Metal, Vulkan, ...)."""
-    import llama_cpp
+    llama_cpp = bindings.load()
 
     return bool(llama_cpp.llama_supports_gpu_offload())

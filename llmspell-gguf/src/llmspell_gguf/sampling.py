@@ -10,6 +10,8 @@ from __future__ import annotations
 import attrs
 from llmspell import BadInputError, GenerationParams
 
+from . import bindings
+
 DEFAULT_TEMPERATURE = 0.7
 DEFAULT_TOP_P = 0.95
 DEFAULT_TOP_K = 40
@@ -58,7 +60,7 @@ class Sampling:
 
 def build_chain(sampling: Sampling, n_vocab: int):
     """A new llama.cpp sampler chain; the caller frees it with `llama_sampler_free`."""
-    import llama_cpp
+    llama_cpp = bindings.load()
 
     chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
     add = lambda sampler: llama_cpp.llama_sampler_chain_add(chain, sampler)  # noqa: E731
