@@ -57,6 +57,7 @@ BACKEND = "gguf"
 DISK_MARGIN = 64 * 1024 * 1024
 
 _headers: dict[tuple[str, int, int], GgufHeader] = {}
+_said: set[str] = set()
 
 
 def header_of(path: Path) -> GgufHeader:
@@ -99,7 +100,9 @@ class GgufStore:
             tidy(self.directory)
             found, self.problems = self.directory.scan()
         for problem in self.problems:
-            log.warning("%s", problem)
+            if problem not in _said:  # once per process, however many commands list
+                _said.add(problem)
+                log.warning("%s", problem)
         models = {m.name: self._local(entry, m) for entry, m in found}
         for om in self._ollama_models():
             models.setdefault(om.name, self._ollama_local(om))
