@@ -222,7 +222,7 @@ class ModelDirectory:
         """
         try:
             children = sorted(self.root.iterdir())
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:  # nothing installed yet (a file there is an error)
             return [], []
         found: list[tuple[Path, Manifest]] = []
         problems: list[str] = []
