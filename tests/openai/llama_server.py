@@ -67,7 +67,10 @@ class LlamaServer:
             args += ["--api_key", self.api_key]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -584,7 +584,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _generate(self, body: dict[str, Any]) -> None:
         self._inference(body, chat=False)
 
-
     # -- OpenAI compatibility (/v1) -------------------------------------------------------
 
     def _v1_error(self, status: int, message: str) -> None:

@@ -42,12 +42,9 @@ class OpenAIBackend(Backend):
     needs_table: ClassVar[bool] = True
 
     def __init__(self, settings: BackendSettings) -> None:
-        self.settings = settings
-        self.name = settings.name
-        options = settings.options
-        self.options: OpenAIOptions = (
-            options if isinstance(options, OpenAIOptions) else OpenAIOptions()
-        )
+        super().__init__(settings)
+        if not isinstance(self.options, OpenAIOptions):  # a table without an options table
+            self.options = OpenAIOptions()
         self.url = normalize_base_url(settings.base_url, f"providers.{settings.name}")
         self._providers: dict[str, OpenAIProvider] = {}
         self._down: tuple[float, LlmspellError] | None = None
@@ -110,14 +107,18 @@ class OpenAIBackend(Backend):
 
         return [local_model(entry, self.name) for entry in self._models()]
 
+    def _entry(self, model: str) -> dict[str, Any] | None:
+        from .describe import find
+
+        return find(self._models(), model)
+
     def has_model(self, model: str) -> bool:
-        return any(entry["id"] == model for entry in self._models())
+        return self._entry(model) is not None
 
     def info(self, model: str) -> ModelInfo:
         from .describe import model_info
 
-        entries = self._models()
-        entry = next((e for e in entries if e["id"] == model), None)
+        entry = self._entry(model)
         if entry is None:
             raise self.connection.missing(model)
         return model_info(entry, self.name, self.options)
@@ -132,8 +133,7 @@ class OpenAIBackend(Backend):
         except LlmspellError:
             hint = server_tool([])
         return NotSupportedError(
-            f"{self.name} is an OpenAI-compatible server, whose API cannot {what} models: "
-            f"{hint}."
+            f"{self.name} is an OpenAI-compatible server, whose API cannot {what} models: {hint}."
         )
 
     def pull(
@@ -158,11 +158,11 @@ class OpenAIBackend(Backend):
             from .describe import context_length
             from .provider import OpenAIProvider
 
-            entry = next((e for e in self._models() if e["id"] == model), None)
+            entry = self._entry(model)
             if entry is None:
                 raise self.connection.missing(model)
-            context = context_length(entry, self.options)
-            self._providers[model] = OpenAIProvider(self.connection, self.name, model, context)
+            served, context = str(entry["id"]), context_length(entry, self.options)
+            self._providers[model] = OpenAIProvider(self.connection, self.name, served, context)
         return self._providers[model]
 
     def unload(self, model: str | None = None) -> None:

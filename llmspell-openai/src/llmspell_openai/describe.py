@@ -14,6 +14,17 @@ from llmspell import LocalModel, ModelInfo
 from .options import OpenAIOptions
 
 
+def find(entries: list[dict[str, Any]], model: str) -> dict[str, Any] | None:
+    """The entry whose id is `model`; else the only one equal ignoring case (Ollama's names
+    are case-insensitive) or with Ollama's implicit `:latest` tag."""
+    exact = next((e for e in entries if e.get("id") == model), None)
+    if exact is not None:
+        return exact
+    wanted = {model.lower(), f"{model.lower()}:latest"}
+    close = [e for e in entries if str(e.get("id", "")).lower() in wanted]
+    return close[0] if len(close) == 1 else None
+
+
 def _meta(entry: dict[str, Any]) -> dict[str, Any]:
     meta = entry.get("meta")
     return meta if isinstance(meta, dict) else {}

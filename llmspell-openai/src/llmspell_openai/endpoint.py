@@ -17,7 +17,7 @@ def normalize_base_url(raw: str | None, table: str) -> str:
     """`base_url` checked and without its trailing slash; a table without one is a config error."""
     if not raw or not raw.strip():
         raise ConfigError(
-            f"[{table}] has provider_type = \"openai\" but no base_url. "
+            f'[{table}] has provider_type = "openai" but no base_url. '
             'Add the server\'s API root, e.g. base_url = "http://127.0.0.1:8000/v1".'
         )
     url = raw.strip().rstrip("/")

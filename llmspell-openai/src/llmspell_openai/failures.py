@@ -8,7 +8,6 @@ client: iteration raises the HTTP library's own `RemoteProtocolError` / `ReadErr
 from __future__ import annotations
 
 import socket
-
 from urllib.parse import urlsplit
 
 import attrs
@@ -93,13 +92,12 @@ def key_refused(exc: openai.APIStatusError, where: Where) -> BackendUnavailableE
         )
     else:
         advice = (
-            f"It needs one: add api_key = \"${{{where.name.upper()}_API_KEY}}\" under "
+            f'It needs one: add api_key = "${{{where.name.upper()}_API_KEY}}" under '
             f"[providers.{where.name}] and export that variable."
         )
     return BackendUnavailableError(
         f"The server {where.name!r} at {where.url} refused the request "
-        f"(HTTP {exc.status_code}, API key {'rejected' if where.has_key else 'missing'}). "
-        + advice
+        f"(HTTP {exc.status_code}, API key {'rejected' if where.has_key else 'missing'}). " + advice
     )
 
 

@@ -12,8 +12,10 @@ def token_usage(usage: Any) -> TokenUsage:
 
 
 def unknown_usage() -> TokenUsage:
-    """The core's 'unknown' usage (all fields None) once it has one; zeros before that."""
+    """The core's "unknown" usage (fields None) where the core has one, else zeros."""
     try:
-        return TokenUsage(None, None)  # type: ignore[arg-type]
-    except Exception:  # pragma: no cover - core without unknown usage
+        unknown = TokenUsage(None, None)  # type: ignore[arg-type]
+        unknown.total  # noqa: B018 - a core without unknown usage fails here
+        return unknown
+    except TypeError:
         return TokenUsage()
