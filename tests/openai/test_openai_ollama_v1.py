@@ -121,3 +121,24 @@ def test_sampling_extras_can_be_switched_off(ollama, configure):
     configure(ov1={"base_url": ollama.url + "/v1", "options": {"sampling_extras": False}})
     Manager().agent(SPEC).execute(PROMPT, GenerationParams(top_k=20, max_tokens=2))
     assert "top_k" not in last_chat_request(ollama)
+
+
+def test_llmspell_chat_streams_from_the_server(ollama, configure):
+    from tests.cli.helpers import llmspell
+
+    configure(ov1={"base_url": ollama.url + "/v1"})
+    ran = llmspell("chat", SPEC, input="hello from the other side\n")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "hello from the other side"
+
+
+def test_llmspell_chat_with_the_server_down_fails_with_exit_1_and_the_url(configure, closed_url):
+    from tests.cli.helpers import llmspell
+
+    configure(ov1={"base_url": closed_url})
+    ran = llmspell("chat", SPEC, input="hello\n")
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == (
+        f"Error: The OpenAI-compatible server 'ov1' is not reachable at {closed_url} "
+        "(connection refused). Start the server, or fix base_url under [providers.ov1]."
+    )

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 #: A failed connection is believed this long: one command asks a dead server once.
 _DOWN_MEMO_SECONDS = 2.0
+#: A model listing is reused this long.
+_LISTING_MEMO_SECONDS = 2.0
 
 
 class OpenAIBackend(Backend):
@@ -48,6 +50,7 @@ class OpenAIBackend(Backend):
         self.url = normalize_base_url(settings.base_url, f"providers.{settings.name}")
         self._providers: dict[str, OpenAIProvider] = {}
         self._down: tuple[float, LlmspellError] | None = None
+        self._listing: tuple[float, list[dict[str, Any]]] | None = None
 
     @cached_property
     def connection(self) -> Connection:
@@ -80,11 +83,18 @@ class OpenAIBackend(Backend):
             self._down = None
 
     def _models(self) -> list[dict[str, Any]]:
+        """`GET /models`, reused for a moment: one command (status, then resolution, then
+        the agent's model check) asks the server once."""
+        now = time.monotonic()
+        if self._listing is not None and now - self._listing[0] < _LISTING_MEMO_SECONDS:
+            return self._listing[1]
         try:
-            return self._conn().models()
+            entries = self._conn().models()
         except BackendUnavailableError as exc:
             self._down = (time.monotonic(), exc)
             raise
+        self._listing = (now, entries)
+        return entries
 
     # -- health and models -----------------------------------------------------------
 
