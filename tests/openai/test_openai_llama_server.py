@@ -123,7 +123,7 @@ def test_cli_model_list_status_and_info(manager, cli):
     assert code == 0
     assert json.loads(out)["backend"] == "vllm"
 
-    code, _, err = cli("model", "pull", SPEC)
+    code, _, err = cli("model", "pull", "vllm/meta-llama/Llama-3.1-8B-Instruct")
     assert code == 1
     assert "cannot pull models" in err
 
