@@ -63,6 +63,17 @@ def test_a_hub_file_name_that_climbs_out_of_the_store_is_refused_before_any_writ
     assert list(manager.list_models("gguf")) == []
 
 
+def test_a_hostile_name_cannot_shadow_a_real_file_of_the_same_quantization(
+    hub, manager, tiny_ggufs
+):
+    hub.add_file(NESTED_REPO, "../aaa/evil-F16.gguf", tiny_ggufs["F32"])
+    hub.add_file(NESTED_REPO, "tiny-F16.gguf", tiny_ggufs["F16"])
+
+    model = manager.pull(f"gguf/hf.co/{NESTED_REPO}:F16")
+
+    assert sha256(model.path) == sha256(tiny_ggufs["F16"])
+
+
 @pytest.mark.parametrize(
     ("remote", "why"),
     [
