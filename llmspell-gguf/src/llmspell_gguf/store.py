@@ -102,7 +102,7 @@ class GgufStore:
         for problem in self.problems:
             if problem not in _said:  # once per process, however many commands list
                 _said.add(problem)
-                log.warning("%s", problem)
+                log.warning("Note: %s", problem)  # the CLI's "Note:" lines, until a notes field
         models = {m.name: self._local(entry, m) for entry, m in found}
         for om in self._ollama_models():
             models.setdefault(om.name, self._ollama_local(om))
