@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 import attrs
-from llmspell import Backend, BackendUnavailableError, HealthStatus
+from llmspell import Backend, BackendSettings, BackendUnavailableError, HealthStatus
 
 from . import hardware, loader
 from .concurrency import GenerationSlots
@@ -30,12 +30,15 @@ _NOT_INSTALLED = (
 
 
 class GgufBackend(Backend):
-    name: ClassVar[str] = "gguf"
+    type_name: ClassVar[str] = "gguf"
+    #: Scripts written for the Rust llmspell name this backend `candle`.
     aliases: ClassVar[tuple[str, ...]] = ("candle",)
     priority: ClassVar[int] = 20
+    options_type: ClassVar[type] = GgufOptions
 
-    def __init__(self, options: GgufOptions | None = None) -> None:
-        self.options = options or GgufOptions()
+    def __init__(self, settings: BackendSettings | None = None) -> None:
+        super().__init__(settings or BackendSettings("gguf", "gguf", options=GgufOptions()))
+        self.options: GgufOptions
         #: Bounds parallel generations of every provider this backend hands out.
         self.slots = GenerationSlots(self.options.max_concurrent)
         self._providers: dict[str, GgufProvider] = {}
@@ -82,6 +85,8 @@ class GgufBackend(Backend):
                 self.name, False, version, f"Cannot read the model directory: {exc}",
                 endpoint=endpoint, device=device, details=details,
             )  # fmt: skip
+        if self.store.problems:  # e.g. a damaged manifest.json, skipped by the listing
+            details["notes"] = list(self.store.problems)
         return HealthStatus(
             self.name, True, version, model_count=count, endpoint=endpoint, device=device,
             details=details,
@@ -127,13 +132,13 @@ class GgufBackend(Backend):
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> LocalModel:
-        if force and self.store.has(model):
-            loader.unload(self.store.path_of(model))
+        if force and (path := self.store.usable_path(model)) is not None:
+            loader.unload(path)
         return self.store.pull(model, force=force, quantization=quantization, progress=progress)
 
     def remove(self, model: str) -> None:
-        if self.store.has(model):
-            loader.unload(self.store.path_of(model))
+        if (path := self.store.usable_path(model)) is not None:
+            loader.unload(path)
         self._providers.pop(model, None)
         self.store.remove(model)
 
