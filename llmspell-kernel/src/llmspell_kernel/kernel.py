@@ -9,7 +9,7 @@ as long as the process, so every script, CLI call and notebook reuses the loaded
 
 from __future__ import annotations
 
-import os
+import signal
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -20,7 +20,6 @@ import llmspell
 from ipykernel.kernelbase import Kernel
 
 from . import KERNEL_NAME, __version__, lua_tools, registry, service
-from .capture import StreamCapture
 
 #: Lua states kept for clients that are not isolated (notebooks, `jupyter console`).
 _MAX_SESSIONS = 16
@@ -32,6 +31,7 @@ class Settings:
 
     kernel_id: str = "kernel"
     allow_unsafe: bool = False
+    max_memory: int | None = None
     idle_timeout: float | None = None
     record: registry.KernelRecord | None = None
 
@@ -71,16 +71,17 @@ class LlmspellKernel(Kernel):
         super().__init__(**kwargs)
         self.shell_handlers["model_request"] = self.model_request
         self.manager = _Manager()
-        self.manager.on_note = lambda note: os.write(2, f"Note: {note}\n".encode())
+        self.manager.on_note = lambda note: self._publish_stream("stderr", f"Note: {note}\n")
         self.settings = SETTINGS
         self.runtimes: OrderedDict[str, Any] = OrderedDict()
         self._stream_parent: Mapping[str, Any] = {}
         self.last_activity = time.time()
-        self.capture = StreamCapture(self._publish_stream)
 
     # -- output ----------------------------------------------------------------
 
     def _publish_stream(self, name: str, text: str) -> None:
+        if not text:
+            return
         self.session.send(
             self.iopub_socket,
             "stream",
@@ -90,7 +91,6 @@ class LlmspellKernel(Kernel):
         )
 
     def _finish_request(self) -> None:
-        self.capture.sync()
         self.last_activity = time.time()
         record = self.settings.record
         if record is not None:
@@ -101,24 +101,49 @@ class LlmspellKernel(Kernel):
 
     # -- Lua -------------------------------------------------------------------
 
-    def _runtime(self, parent: Mapping[str, Any], isolated: bool) -> Any:
+    def _new_runtime(self, max_memory: int | None = None) -> Any:
         from llmspell_lua.runtime import ScriptRuntime
 
-        if isolated:
-            return ScriptRuntime(self.manager, allow_unsafe=self.settings.allow_unsafe)
+        return ScriptRuntime(
+            self.manager,
+            allow_unsafe=self.settings.allow_unsafe,
+            max_memory=self.settings.max_memory if max_memory is None else max_memory,
+            output=self._publish_stream,
+        )
+
+    def _runtime(self, parent: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        """A fresh Lua state for an isolated request (`llmspell run --connect`), else the
+        asking client's own, so a notebook's globals live from one cell to the next."""
+        if options.get("isolated"):
+            return self._new_runtime(options.get("max_memory"))
         session = parent.get("header", {}).get("session", "")
         runtime = self.runtimes.get(session)
         if runtime is None:
-            runtime = ScriptRuntime(self.manager, allow_unsafe=self.settings.allow_unsafe)
+            runtime = self._new_runtime()
             self.runtimes[session] = runtime
             while len(self.runtimes) > _MAX_SESSIONS:
                 self.runtimes.popitem(last=False)
         self.runtimes.move_to_end(session)
         return runtime
 
+    def _run(self, runtime: Any, code: str, chunkname: str, script: str, args: list[str]) -> Any:
+        """Run with SIGINT (`interrupt_request`, or a signal) stopping the script: the flag
+        stops pure Lua at the next hook, KeyboardInterrupt stops a generation in Python."""
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            runtime.interrupt()
+            if runtime.in_python:
+                raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            return runtime.run(code, chunkname, script, args)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
     def _scratch(self) -> Any:
         """The Lua state of the client asking (for completion), made on first use."""
-        return self._runtime(self.get_parent("shell"), isolated=False).lua
+        return self._runtime(self.get_parent("shell"), {})
 
     async def do_execute(  # noqa: PLR0913 - ipykernel's signature
         self,
@@ -140,8 +165,8 @@ class LlmspellKernel(Kernel):
         script = str(options.get("script") or "cell")
         args = [str(a) for a in options.get("args") or ()]
         try:
-            runtime = self._runtime(parent, bool(options.get("isolated")))
-            outcome = runtime.run(code, chunkname, script, args)
+            runtime = self._runtime(parent, options)
+            outcome = self._run(runtime, code, chunkname, script, args)
         except KeyboardInterrupt:
             return self._error("KeyboardInterrupt", "Interrupted.", 130)
         except llmspell.LlmspellError as exc:
@@ -150,6 +175,8 @@ class LlmspellKernel(Kernel):
             return self._error(type(exc).__name__, f"{type(exc).__name__}: {exc}", 1)
         finally:
             self._finish_request()
+        if getattr(outcome, "stopped", None) == "interrupt":
+            return self._error("KeyboardInterrupt", "Interrupted.", outcome.exit_code)
         if outcome.error is not None:
             return self._error("LuaError", outcome.error, outcome.exit_code)
         return {

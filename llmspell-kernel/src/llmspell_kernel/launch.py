@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import faulthandler
 import hashlib
-import io
 import logging
 import os
 import signal
@@ -27,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=0, help="First of five ports (0: random).")
     p.add_argument("--idle-timeout", type=float, default=0, help="Stop after idle seconds.")
     p.add_argument("--allow-unsafe", action="store_true", help="Run Lua without the sandbox.")
+    p.add_argument("--max-memory", help="Lua memory limit per script, e.g. 512M (0: none).")
     p.add_argument("--debug", action="store_true", help="Debug logs (to stderr).")
     return p
 
@@ -47,7 +47,9 @@ def _ipykernel_argv(args: argparse.Namespace, connection_file: Path) -> list[str
         "-f",
         str(connection_file),
         f"--ip={args.ip}",
-        "--IPKernelApp.capture_fd_output=False",  # ours publishes at once, see capture.py
+        # Lua output reaches clients through the runtime's output sink, at once; the
+        # process's own descriptors stay the kernel's log.
+        "--IPKernelApp.capture_fd_output=False",
         "--IPKernelApp.quiet=True",
         "--Session.signature_scheme=hmac-sha256",
     ]
@@ -59,21 +61,8 @@ def _ipykernel_argv(args: argparse.Namespace, connection_file: Path) -> list[str
     return argv
 
 
-def _route_logs_to(fd: int) -> None:
-    """Logging must reach the kernel's real stderr (its log), never a client."""
-    stream = io.TextIOWrapper(io.FileIO(os.dup(fd), "w"), line_buffering=True)
-    for logger in (logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)):
-        for handler in getattr(logger, "handlers", ()):
-            if isinstance(handler, logging.StreamHandler) and not isinstance(
-                handler, logging.FileHandler
-            ):
-                handler.setStream(stream)
-
-
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    # A kernel launched from a test must still capture its output (ipykernel checks this).
-    os.environ.pop("PYTEST_CURRENT_TEST", None)
     from ipykernel.kernelapp import IPKernelApp
 
     from . import registry
@@ -86,6 +75,10 @@ def main(argv: list[str] | None = None) -> None:
     owned = not connection_file.exists()  # Jupyter's own file is Jupyter's to remove
     SETTINGS.kernel_id = kernel_id
     SETTINGS.allow_unsafe = args.allow_unsafe
+    if args.max_memory is not None:
+        from llmspell_lua.runtime import parse_size
+
+        SETTINGS.max_memory = parse_size(args.max_memory)
     SETTINGS.idle_timeout = args.idle_timeout or None
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
@@ -100,8 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     app = IPKernelApp.instance(kernel_class=LlmspellKernel)
     app.initialize(_ipykernel_argv(args, connection_file))
     kernel: LlmspellKernel = app.kernel
-    _route_logs_to(kernel.capture.original_stderr)
-    faulthandler.enable(file=kernel.capture.original_stderr, all_threads=True)
+    faulthandler.enable(file=sys.__stderr__, all_threads=True)
     if args.debug:
         logging.getLogger().setLevel(logging.DEBUG)
 

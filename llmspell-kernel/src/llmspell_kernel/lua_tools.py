@@ -16,8 +16,8 @@ _TOKEN = re.compile(r"([A-Za-z_]\w*(?:\s*[.:]\s*[A-Za-z_]\w*)*\s*[.:]?\s*)$")
 # Names under a (dotted) path: table keys, and methods reached through the metatable's
 # __index table (an agent's execute, complete, ...). Evaluated inside the script's state.
 _NAMES_LUA = """
-function(path, partial, methods_only)
-  local v = _ENV
+function(env, path, partial, methods_only)
+  local v = env
   for name in path:gmatch("[%a_][%w_]*") do
     if type(v) ~= "table" then return {} end
     v = rawget(v, name)
@@ -42,7 +42,7 @@ end
 """
 
 
-def complete(lua: Any, code: str, cursor_pos: int) -> dict[str, Any]:
+def complete(runtime: Any, code: str, cursor_pos: int) -> dict[str, Any]:
     """The standard `complete_reply` content for `code` with the cursor at `cursor_pos`."""
     before = code[:cursor_pos]
     match = _TOKEN.search(before)
@@ -51,7 +51,8 @@ def complete(lua: Any, code: str, cursor_pos: int) -> dict[str, Any]:
     cut = max(compact.rfind("."), compact.rfind(":"))
     path, partial = (compact[:cut], compact[cut + 1 :]) if cut >= 0 else ("", compact)
     methods_only = cut >= 0 and compact[cut] == ":"
-    names = list(lua.eval(_NAMES_LUA)(path, partial, methods_only).values())
+    names_under = runtime.lua.eval(_NAMES_LUA)
+    names = list(names_under(runtime.globals(), path, partial, methods_only).values())
     if cut < 0:
         names = sorted(set(names) | {k for k in KEYWORDS if k.startswith(partial)})
     return {
@@ -63,16 +64,16 @@ def complete(lua: Any, code: str, cursor_pos: int) -> dict[str, Any]:
     }
 
 
-def is_complete(lua: Any, code: str) -> dict[str, Any]:
+def is_complete(runtime: Any, code: str) -> dict[str, Any]:
     """`incomplete` while Lua's parser stops at the end of input, like the `lua` REPL."""
     if not code.strip():
         return {"status": "complete"}
-    load = lua.globals().load
+    load = runtime.lua.globals().load
     for candidate in ("return " + code, code):
         result = load(candidate, "=(cell)", "t")
         if not isinstance(result, tuple):
             return {"status": "complete"}
     message = str(result[1])
-    if message.endswith("<eof>") or "unfinished" in message:
+    if message.endswith("<eof>"):
         return {"status": "incomplete", "indent": "  "}
     return {"status": "invalid"}
