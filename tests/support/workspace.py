@@ -3,4 +3,11 @@
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["llmspell-core", "llmspell-gguf", "llmspell-ollama", "llmspell-cli", "llmspell-lua"]
+PACKAGES = [
+    "llmspell-core",
+    "llmspell-gguf",
+    "llmspell-ollama",
+    "llmspell-cli",
+    "llmspell-lua",
+    "llmspell-kernel",
+]

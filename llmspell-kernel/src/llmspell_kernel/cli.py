@@ -73,7 +73,9 @@ def start(
             f"llmspell kernel stop {kernel_id}, or choose another --id."
         )
     if not 0 <= port <= 65530:
-        raise BadInputError(f"--port must be between 1 and 65530 (or 0 for free ports), got {port}.")
+        raise BadInputError(
+            f"--port must be between 1 and 65530 (or 0 for free ports), got {port}."
+        )
     if idle_timeout is not None and idle_timeout <= 0:
         raise BadInputError("--idle-timeout must be a positive number of seconds.")
     if max_memory is not None:
@@ -147,7 +149,9 @@ def _format_uptime(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
-def status(*, format: Annotated[Literal["text", "json"], Parameter(help="Output.")] = "text") -> int:
+def status(
+    *, format: Annotated[Literal["text", "json"], Parameter(help="Output.")] = "text"
+) -> int:
     """Show running kernels: id, pid, uptime, loaded models, connection file."""
     records = registry.records()
     if format == "json":
@@ -228,10 +232,15 @@ def _stop_one(record: registry.KernelRecord) -> str:
 def _terminate(pid: int, proc: subprocess.Popen | None = None) -> str:
     from . import client
 
-    for sig, wait, how in ((signal.SIGTERM, 2.0, " (terminated)"), (signal.SIGKILL, 2.0, " (killed)")):
+    for sig, wait, how in (
+        (signal.SIGTERM, 2.0, " (terminated)"),
+        (signal.SIGKILL, 2.0, " (killed)"),
+    ):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
-        if client.wait_until(lambda: (proc.poll() is not None) if proc else not registry.alive(pid), wait):
+        if client.wait_until(
+            lambda: (proc.poll() is not None) if proc else not registry.alive(pid), wait
+        ):
             return how
     return " (killed)"
 
@@ -261,6 +270,6 @@ def install(
         where = KernelSpecManager().install_kernel_spec(tmp, KERNEL_NAME, replace=True, **kwargs)
     print(
         f"Installed the {KERNEL_NAME} kernelspec in {where}. Use it with "
-        f"jupyter console --kernel {KERNEL_NAME}, or pick \"llmspell (Lua)\" in a notebook."
+        f'jupyter console --kernel {KERNEL_NAME}, or pick "llmspell (Lua)" in a notebook.'
     )
     return 0

@@ -145,7 +145,7 @@ class LlmspellKernel(Kernel):
         """The Lua state of the client asking (for completion), made on first use."""
         return self._runtime(self.get_parent("shell"), {})
 
-    async def do_execute(  # noqa: PLR0913 - ipykernel's signature
+    async def do_execute(
         self,
         code: str,
         silent: bool,

@@ -6,10 +6,32 @@ from __future__ import annotations
 import re
 from typing import Any
 
-KEYWORDS = (
-    "and break do else elseif end false for function goto if in local nil not or repeat "
-    "return then true until while"
-).split()
+KEYWORDS = frozenset(
+    {
+        "and",
+        "break",
+        "do",
+        "else",
+        "elseif",
+        "end",
+        "false",
+        "for",
+        "function",
+        "goto",
+        "if",
+        "in",
+        "local",
+        "nil",
+        "not",
+        "or",
+        "repeat",
+        "return",
+        "then",
+        "true",
+        "until",
+        "while",
+    }
+)
 
 _TOKEN = re.compile(r"([A-Za-z_]\w*(?:\s*[.:]\s*[A-Za-z_]\w*)*\s*[.:]?\s*)$")
 
@@ -34,7 +56,8 @@ function(env, path, partial, methods_only)
     end
   end
   add(v)
-  local mt = getmetatable(v)
+  -- The real metatable (scripts see only its __metatable name): this runs outside the sandbox.
+  local mt = (debug and debug.getmetatable or getmetatable)(v)
   if type(mt) == "table" then add(rawget(mt, "__index")) end
   table.sort(out)
   return out

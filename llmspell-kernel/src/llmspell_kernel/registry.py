@@ -95,10 +95,9 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     # A zombie child of ours (a test's Popen) has exited too.
-    with contextlib.suppress(OSError):
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            if f.read().rsplit(")", 1)[-1].split()[0] == "Z":
-                return False
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        if f.read().rsplit(")", 1)[-1].split()[0] == "Z":
+            return False
     return True
 
 

@@ -93,17 +93,29 @@ def run(m: llmspell.Manager, content: Mapping[str, Any], progress: Progress) -> 
     present = None if _flag(content, "force") else _present(m, parsed, quantization)
     if present is not None:
         return {"status": "present", "model": schema.local_model(present)}
-    pulled = m.pull(parsed, force=_flag(content, "force"), quantization=quantization, progress=progress)
+    pulled = m.pull(
+        parsed, force=_flag(content, "force"), quantization=quantization, progress=progress
+    )
     return {"status": "pulled", "model": schema.local_model(pulled)}
 
 
 def reply(m: llmspell.Manager, content: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
     """The whole `model_reply` content: ok with `result`, or an error the CLI would print."""
     try:
-        return {"status": "ok", "command": content.get("command"), "result": run(m, content, progress)}
+        return {
+            "status": "ok",
+            "command": content.get("command"),
+            "result": run(m, content, progress),
+        }
     except LlmspellError as exc:
         return error(type(exc).__name__, exc.message, exc.exit_code)
 
 
 def error(ename: str, evalue: str, exit_code: int = 1) -> dict[str, Any]:
-    return {"status": "error", "ename": ename, "evalue": evalue, "traceback": [], "exit_code": exit_code}
+    return {
+        "status": "error",
+        "ename": ename,
+        "evalue": evalue,
+        "traceback": [],
+        "exit_code": exit_code,
+    }
