@@ -9,5 +9,6 @@ PACKAGES = [
     "llmspell-ollama",
     "llmspell-cli",
     "llmspell-lua",
+    "llmspell-openai",
     "llmspell-kernel",
 ]
