@@ -533,8 +533,8 @@ class GgufStore:
         }
         if manifest.repo:
             details["repo"] = manifest.repo
-        details["state"] = state_of(path, manifest)
-        if details["state"] != "ok":
+        status = state_of(path, manifest)
+        if status != "ok":
             details["missing"] = True
         return LocalModel(
             name=manifest.name,
@@ -544,6 +544,7 @@ class GgufStore:
             modified_at=manifest.pulled_at_seconds,
             path=path,
             details=details,
+            status=status,
         )
 
     def _ollama_models(self) -> list[OllamaModel]:
