@@ -87,6 +87,12 @@ def test_llmspell_only_sampling_parameters_reach_a_server_that_reads_them(manage
     assert first == again
 
 
+def test_local_specs_find_the_model_on_the_server(manager):
+    resolution = manager.resolve(f"local/{MODEL_ID}")
+    assert resolution.backend.name == "vllm"
+    assert resolution.spec.name == MODEL_ID
+
+
 def test_info_reports_what_the_server_says(manager):
     info = manager.info(SPEC)
     assert info.id == SPEC
