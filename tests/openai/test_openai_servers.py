@@ -99,6 +99,13 @@ def test_a_server_that_is_down_is_reported_fast_with_its_url(closed_url, configu
     assert "skipped vllm: The OpenAI-compatible server 'vllm' is not reachable" in out + err
 
 
+def test_a_host_name_that_does_not_resolve_is_named(configure):
+    configure(vllm={"base_url": "http://no-such-host.invalid:8000/v1"})
+    status = {s.backend: s for s in Manager().status()}["vllm"]
+    assert not status.healthy
+    assert "(the host name 'no-such-host.invalid' cannot be resolved)" in status.error
+
+
 def test_a_host_that_never_answers_costs_the_connect_timeout(configure):
     import socket
 
