@@ -72,6 +72,9 @@ def test_a_wrong_key_is_named_as_wrong_and_never_printed(keyed_server, configure
     assert "API key rejected" in err
     assert "Check api_key under [providers.keyed]" in err
     assert wrong not in err
+    code, out, err = cli("--debug", "model", "info", f"keyed/{MODEL_ID}")
+    assert code == 1
+    assert wrong not in out + err
 
 
 def test_the_right_key_from_the_environment_works(keyed_server, configure, monkeypatch):
