@@ -45,7 +45,7 @@ class ConversationProvider(llmspell.StreamingProvider):
 
 
 class ScriptedBackend(llmspell.Backend):
-    name, priority = "scripted", 950
+    type_name, priority = "scripted", 950
 
     def health(self):
         count = len(self.list_models())
@@ -94,5 +94,5 @@ class ScriptedBackend(llmspell.Backend):
 
 
 @llmspell.hookimpl
-def llmspell_register_backends(register, config):
-    register(ScriptedBackend())
+def llmspell_register_backends(register):
+    register(ScriptedBackend)

@@ -29,6 +29,9 @@ def test_plugins_json_schema(cli):
         "hooks": ["llmspell_register_backends"],
         "loaded": True,
         "error": None,
+        "status": "loaded",
+        "backends": ["echo"],
+        "faults": [],
     }
 
 
@@ -37,7 +40,7 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_works(plugin_pat
     assert result.returncode == 0, result.stderr
     assert "broken: failed to load: ImportError: llmspell-broken needs libbroken" in result.stdout
     row = next(line for line in result.stdout.splitlines() if line.startswith("broken "))
-    assert row.split()[1:3] == ["llmspell-broken", "0.0.1"] and row.endswith("failed")
+    assert row.split()[1:3] == ["llmspell-broken", "0.0.1"] and row.endswith("error")
 
     data = json.loads(llmspell("plugins", "--format", "json").stdout)
     broken = next(p for p in data["plugins"] if p["name"] == "broken")

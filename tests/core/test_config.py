@@ -21,7 +21,7 @@ def test_no_file_at_all_is_the_default_config(isolated_home):
     assert config.source is None
     assert config.default_backend is None
     assert config.auto_pull_missing is False
-    assert config.provider("gguf").enabled is True
+    assert config.providers == {}
 
 
 def test_discovery_order_is_flag_then_env_then_cwd_then_home(isolated_home, tmp_path, monkeypatch):
@@ -63,11 +63,11 @@ def test_provider_tables_are_typed(tmp_path):
     )
     config = load_config(path)
     assert config.default_backend == "ollama" and config.auto_pull_missing
-    assert config.provider("ollama").base_url == "http://box:11434"
-    assert config.provider("ollama").timeout_seconds == 30.0
-    assert config.provider("ollama").options == {"auto_start": False}
-    assert config.provider("gguf").enabled is False  # found by provider_type
-    assert config.provider_key("gguf") == "local_gguf"
+    assert config.table("ollama").base_url == "http://box:11434"
+    assert config.table("ollama").timeout_seconds == 30.0
+    assert config.table("ollama").options == {"auto_start": False}
+    assert config.table("local_gguf").provider_type == "gguf"
+    assert config.table("local_gguf").enabled is False
 
 
 def test_variables_are_expanded(tmp_path, monkeypatch):
@@ -76,7 +76,7 @@ def test_variables_are_expanded(tmp_path, monkeypatch):
         tmp_path / "c.toml",
         '[providers.gguf.options]\nmodel_directory = "${MODELS_ROOT}/gguf"\n',
     )
-    assert load_config(path).provider("gguf").options["model_directory"] == "/data/models/gguf"
+    assert load_config(path).table("gguf").options["model_directory"] == "/data/models/gguf"
 
 
 @attrs.define(kw_only=True)
@@ -88,14 +88,8 @@ class DemoOptions:
 BAD = [
     ("default_backend = \n[x]", "is not valid TOML", "line 1"),
     ("bogus = 1", "unknown key bogus", "(top level)"),
-    ("[providers.gguf]\nfoo = 1", "unknown key foo", "providers.gguf"),
-    (
-        "[providers.gguf]\ntimeout_seconds = 'soon'",
-        "expected float, got str 'soon'",
-        "timeout_seconds",
-    ),
     ("auto_pull_missing = 'yes'", "expected bool", "auto_pull_missing"),
-    ("[providers.x]\nbase_url = '${LLMSPELL_UNSET_VAR}'", "LLMSPELL_UNSET_VAR", "is not set"),
+    ("providers = 3", "expected", "providers"),
 ]
 
 
@@ -109,9 +103,50 @@ def test_bad_files_name_the_file_the_key_and_the_expectation(tmp_path, text, pro
     assert caught.value.exit_code == 2
 
 
-def test_backend_options_are_typed_by_the_backend(tmp_path):
+BAD_TABLES = [
+    ("[providers.gguf]\nfoo = 1", "unknown key foo", "providers.gguf"),
+    (
+        "[providers.gguf]\ntimeout_seconds = 'soon'",
+        "expected float, got str 'soon'",
+        "providers.gguf.timeout_seconds",
+    ),
+    ("[providers.gguf]\nbase_url = '${LLMSPELL_UNSET_VAR}'", "LLMSPELL_UNSET_VAR", "is not set"),
+    ("[providers.gguf]\ntimeout_seconds = 0", "must be more than 0 seconds, got 0", "gguf"),
+    ("[providers.gguf]\ntimeout_seconds = -1", "must be more than 0 seconds, got -1", "gguf"),
+    ("[providers.gguf]\nbase_url = 'not a url'", "must be an http:// or https:// URL", "gguf"),
+    ("[providers.gguf]\nbase_url = 'http://h:99999'", "got 'http://h:99999'", "base_url"),
+]
+
+
+@pytest.mark.parametrize(("text", "problem", "where"), BAD_TABLES)
+def test_a_bad_provider_table_is_reported_when_its_backend_is_built(tmp_path, text, problem, where):
+    path = write(tmp_path / "bad.toml", text)
+    config = load_config(path)  # the rest of the file stays usable
+    with pytest.raises(ConfigError) as caught:
+        config.table("gguf")
+    message = str(caught.value)
+    assert str(path) in message and problem in message and where in message
+    assert caught.value.exit_code == 2
+
+
+def test_backend_options_are_typed_with_the_class_the_backend_declares(tmp_path, monkeypatch):
+    monkeypatch.setenv("LLMSPELL_TEST_KEY", "sk-123")
+    path = write(
+        tmp_path / "c.toml",
+        "[providers.demo]\napi_key = '${LLMSPELL_TEST_KEY}'\n"
+        "[providers.demo.options]\ncontext_size = 8192\n",
+    )
+    settings = load_config(path).settings("demo", "demo-type", DemoOptions)
+    assert settings.options == DemoOptions(context_size=8192)
+    assert (settings.name, settings.type_name, settings.api_key) == ("demo", "demo-type", "sk-123")
+    assert settings.source == path and "sk-123" not in repr(settings)
+    assert Config().settings("demo", "demo-type", DemoOptions).options == DemoOptions()
+    assert Config().settings("demo", "demo-type", None).options == {}
+
+
+def test_bad_backend_options_name_the_table_and_key(tmp_path):
     path = write(tmp_path / "c.toml", "[providers.demo.options]\ncontext_size = '4k'\n")
-    config = load_config(path)
     with pytest.raises(ConfigError, match=r"providers\.demo\.options\.context_size: expected int"):
-        config.provider_options("demo", DemoOptions)
-    assert Config().provider_options("demo", DemoOptions) == DemoOptions()
+        load_config(path).settings("demo", "demo", DemoOptions)
+    with pytest.raises(ConfigError, match=r"providers\.demo\.options: the demo backend takes no"):
+        load_config(path).settings("demo", "demo", None)

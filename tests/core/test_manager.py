@@ -20,7 +20,7 @@ from llmspell.plugins import plugin_manager
 class DownBackend(Backend):
     """A backend whose server is not running but which would have every model."""
 
-    name, priority = "downed", 1
+    type_name, priority = "downed", 1
 
     def health(self):
         return HealthStatus(self.name, healthy=False, error="connection refused")
@@ -34,8 +34,8 @@ class DownBackend(Backend):
 
 class DownPlugin:
     @llmspell.hookimpl
-    def llmspell_register_backends(self, register, config):
-        register(DownBackend())
+    def llmspell_register_backends(self, register):
+        register(DownBackend)
 
 
 @pytest.fixture
@@ -65,9 +65,9 @@ def test_disabled_backends_are_left_out():
 
 
 def test_list_skips_backends_that_are_down_and_says_why(with_down_backend):
-    manager = echo_only()
-    assert [m.id for m in manager.list_models()] == ["echo/echo"]
-    assert manager.skipped == {"downed": "downed is not running."}
+    listing = echo_only().list_models()
+    assert [m.id for m in listing] == ["echo/echo"]
+    assert listing.skipped == {"downed": "downed is not running."}
 
 
 def test_local_specs_resolve_to_the_healthy_backend_that_has_the_model(with_down_backend):
@@ -139,7 +139,9 @@ def test_local_model_ids_name_the_backend():
 
 
 def test_a_bad_backend_option_in_the_config_is_reported_not_hidden(tmp_path):
-    (tmp_path / "llmspell.toml").write_text("[providers.gguf.options]\ncontext_size = 'big'\n")
+    (tmp_path / "llmspell.toml").write_text("[providers.echo.options]\ncontext_size = 'big'\n")
     manager = Manager.from_config_file(tmp_path / "llmspell.toml")
-    with pytest.raises(llmspell.ConfigError, match=r"providers\.gguf\.options\.context_size"):
-        manager.status()
+    (status,) = [s for s in manager.status() if s.backend == "echo"]
+    assert not status.healthy and "providers.echo.options" in status.error
+    with pytest.raises(llmspell.ConfigError, match=r"providers\.echo\.options"):
+        manager.agent("echo@echo")

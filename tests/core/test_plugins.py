@@ -54,16 +54,17 @@ def test_a_plugin_whose_registration_raises_does_not_take_others_down(tmp_path):
     source = (
         "import llmspell\n"
         "@llmspell.hookimpl\n"
-        "def llmspell_register_backends(register, config):\n"
-        "    raise RuntimeError('bad config')\n"
+        "def llmspell_register_backends(register):\n"
+        "    raise llmspell.ConfigError('bad config')\n"
     )
     path = write_plugin(tmp_path, "llmspell-faulty", "faulty_plugin", source)
-    script = REPORT + "print(json.dumps(m.registration_errors))\n"
+    script = REPORT + "print(json.dumps({p.name: [p.status, p.error] for p in m.plugins()}))\n"
     env = {**os.environ, "PYTHONPATH": str(path)}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     first, second = out.stdout.splitlines()
     assert "echo" in json.loads(first)["backends"]
-    assert json.loads(second) == {"faulty_plugin": "RuntimeError: bad config"}
+    assert json.loads(second)["faulty_plugin"] == ["error", "ConfigError: bad config"]
+    assert json.loads(second)["echo"] == ["loaded", None]
 
 
 @pytest.mark.parametrize(

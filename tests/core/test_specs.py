@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from llmspell import ModelSpec, SpecError, UnknownBackendError, parse_spec
 
 BACKENDS = ("ollama", "gguf")
+ALIASES = {"candle": "gguf"}
 
 CASES = [
     ("local/llama3.1:8b", ModelSpec("llama3.1", "8b", "local", None)),
@@ -27,19 +28,19 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_parses_the_grammar(text, expected):
-    assert parse_spec(text, BACKENDS) == expected
+    assert parse_spec(text, BACKENDS, ALIASES) == expected
 
 
 def test_target_backend_comes_from_at_or_a_backend_prefix():
-    assert parse_spec("local/x@ollama").target_backend == "ollama"
-    assert parse_spec("gguf/x").target_backend == "gguf"
-    assert parse_spec("local/x").target_backend is None
-    assert parse_spec("user/x").target_backend is None
+    assert parse_spec("local/x@ollama", BACKENDS).target_backend == "ollama"
+    assert parse_spec("gguf/x", BACKENDS).target_backend == "gguf"
+    assert parse_spec("local/x", BACKENDS).target_backend is None
+    assert parse_spec("user/x", BACKENDS).target_backend is None
 
 
 def test_name_is_what_the_backend_knows():
-    assert parse_spec("local/llama3.1:8b@ollama").name == "llama3.1:8b"
-    assert parse_spec("gguf/hf.co/o/r:Q8_0").name == "hf.co/o/r:Q8_0"
+    assert parse_spec("local/llama3.1:8b@ollama", BACKENDS).name == "llama3.1:8b"
+    assert parse_spec("gguf/hf.co/o/r:Q8_0", BACKENDS).name == "hf.co/o/r:Q8_0"
 
 
 def test_a_backend_prefix_counts_only_when_installed():
@@ -69,7 +70,7 @@ BAD = [
 @pytest.mark.parametrize(("text", "error", "fragment"), BAD)
 def test_rejects_bad_specs_with_the_grammar_or_a_suggestion(text, error, fragment):
     with pytest.raises(error) as caught:
-        parse_spec(text, BACKENDS)
+        parse_spec(text, BACKENDS, ALIASES)
     message = str(caught.value)
     assert fragment in message
     assert "<model>" in message or "installed" in message
@@ -97,13 +98,13 @@ def test_format_then_parse_round_trips(model, variant, provider, backend):
     if provider in BACKENDS and backend not in (None, provider):
         backend = provider
     spec = ModelSpec(model, variant, provider, backend)
-    assert parse_spec(str(spec), BACKENDS) == spec
+    assert parse_spec(str(spec), BACKENDS, ALIASES) == spec
 
 
 @given(st.text(max_size=30))
 def test_parse_never_fails_with_anything_but_a_spec_error(text):
     try:
-        spec = parse_spec(text, BACKENDS)
+        spec = parse_spec(text, BACKENDS, ALIASES)
     except (SpecError, UnknownBackendError):
         return
     assert ".." not in spec.model.split("/")

@@ -100,7 +100,7 @@ def test_the_example_config_is_valid_for_every_installed_backend(isolated_home):
     config = load_config(EXAMPLES / "llmspell.toml")
     manager = llmspell.Manager(config)
     assert {"ollama", "gguf"} <= set(manager.backends)
-    assert manager.registration_errors == {}
+    assert manager.registry.plugin_errors == {} and manager.faults == {}
     for status in manager.status():
         assert "llmspell.toml" not in (status.error or "")
     assert config.default_backend is None and config.auto_pull_missing is False

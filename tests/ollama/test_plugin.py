@@ -36,8 +36,8 @@ def test_a_down_ollama_is_reported_without_importing_the_client(closed_endpoint)
     code = (
         "import sys\n"
         "from llmspell import Manager\n"
-        "m = Manager(); (status,) = m.status(); m.list_models()\n"
-        "assert not status.healthy and 'ollama' in m.skipped, status\n"
+        "m = Manager(); (status,) = m.status(); listing = m.list_models()\n"
+        "assert not status.healthy and 'ollama' in listing.skipped, status\n"
         "print(sorted({'ollama', 'httpx', 'pydantic'} & set(sys.modules)))\n"
     )
     env = {**os.environ, "LLMSPELL_LOAD_PLUGINS": "ollama", "OLLAMA_HOST": closed_endpoint}

@@ -85,4 +85,7 @@ def plugin(p: PluginRecord) -> dict[str, Any]:
         "hooks": list(p.hooks),
         "loaded": p.loaded,
         "error": p.error,
+        "status": p.status,
+        "backends": list(p.backends),
+        "faults": [f.to_dict() for f in p.faults],
     }

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .agent import Agent
-    from .backend import Backend, ProgressCallback, Provider, StreamingProvider
-    from .config import Config, ProviderConfig, load_config
+    from .backend import Backend, BackendSettings, ProgressCallback, Provider, StreamingProvider
+    from .config import BackendTable, Config, load_config
     from .errors import (
         BackendUnavailableError,
         BadInputError,
@@ -40,8 +40,16 @@ if TYPE_CHECKING:
         TokenUsage,
     )
     from .manager import Manager, Resolution
-    from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, PullProgress
+    from .models import (
+        CatalogEntry,
+        HealthStatus,
+        LocalModel,
+        ModelInfo,
+        ModelListing,
+        PullProgress,
+    )
     from .plugins import PluginRecord, list_plugins
+    from .registry import BackendFault
     from .spec import ModelSpec, parse_spec
 
 __version__ = "0.1.0"
@@ -51,6 +59,9 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "Agent": "agent",
     "Backend": "backend",
+    "BackendFault": "registry",
+    "BackendSettings": "backend",
+    "BackendTable": "config",
     "BackendUnavailableError": "errors",
     "BadInputError": "errors",
     "CatalogEntry": "models",
@@ -67,13 +78,13 @@ _EXPORTS: dict[str, str] = {
     "Manager": "manager",
     "Message": "inference",
     "ModelInfo": "models",
+    "ModelListing": "models",
     "ModelNotFoundError": "errors",
     "ModelSpec": "spec",
     "NotSupportedError": "errors",
     "PluginRecord": "plugins",
     "ProgressCallback": "backend",
     "Provider": "backend",
-    "ProviderConfig": "config",
     "PullProgress": "models",
     "Resolution": "manager",
     "RuntimeFailure": "errors",
@@ -91,6 +102,9 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "Agent",
     "Backend",
+    "BackendFault",
+    "BackendSettings",
+    "BackendTable",
     "BackendUnavailableError",
     "BadInputError",
     "CatalogEntry",
@@ -107,13 +121,13 @@ __all__ = [
     "Manager",
     "Message",
     "ModelInfo",
+    "ModelListing",
     "ModelNotFoundError",
     "ModelSpec",
     "NotSupportedError",
     "PluginRecord",
     "ProgressCallback",
     "Provider",
-    "ProviderConfig",
     "PullProgress",
     "Resolution",
     "RuntimeFailure",

@@ -1,20 +1,42 @@
 """The contract a backend plugin implements.
 
-A plugin registers `Backend` instances through the `llmspell_register_backends` hook.
-Only `health`, `list_models` and `provider` are required; model management methods
-default to `NotSupportedError`, so a minimal provider plugin stays about 30 lines.
+A plugin registers backend *types* (`Backend` subclasses) through the
+`llmspell_register_backends` hook; the core builds one instance per `[providers.NAME]` table
+(or one default instance named `type_name` when no table configures the type) and hands it
+its `BackendSettings`. Only `health`, `list_models` and `provider` are required; model
+management methods default to `NotSupportedError`, so a minimal plugin stays about 30 lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import ClassVar, Protocol
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import attrs
 
 from .errors import ModelNotFoundError, NotSupportedError
 from .inference import CompletionRequest, CompletionResult, StreamChunk, collect
 from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, PullProgress
 
 ProgressCallback = Callable[[PullProgress], None]
+
+
+@attrs.frozen
+class BackendSettings:
+    """What the core read from one `[providers.NAME]` table, `${VAR}`s expanded.
+
+    `options` is an instance of the backend's `options_type` (`{}` when it declares none);
+    `source` is the configuration file, for messages (None: built-in defaults).
+    """
+
+    name: str
+    type_name: str
+    base_url: str | None = None
+    api_key: str | None = attrs.field(default=None, repr=False)
+    timeout_seconds: float = 120.0
+    options: Any = attrs.field(factory=dict)
+    source: Path | None = None
 
 
 class Provider(Protocol):
@@ -38,13 +60,31 @@ class StreamingProvider:
 
 
 class Backend:
-    """One inference engine (Ollama, GGUF, ...) and the models it holds."""
+    """One inference engine instance (an Ollama server, the GGUF directory, ...) and its models.
 
-    name: ClassVar[str]
-    #: Other names accepted wherever a backend is named (`candle` for `gguf`).
+    Subclasses set the class attributes below and are registered as a type; the core
+    instantiates them with `Backend(settings)`. `self.name` is the instance's name (the
+    `[providers.NAME]` table key, or `type_name` for the default instance).
+    """
+
+    #: The `provider_type` value that selects this class ("gguf", "ollama", "openai", ...).
+    type_name: ClassVar[str]
+    #: Other names for the type's default instance, accepted wherever a backend is named.
     aliases: ClassVar[tuple[str, ...]] = ()
-    #: Auto-resolution tries backends in ascending order (Ollama first).
+    #: `local/...` resolution tries backends in ascending order.
     priority: ClassVar[int] = 100
+    #: attrs class that `[providers.NAME.options]` is structured into (None: no options).
+    options_type: ClassVar[type | None] = None
+    #: True when the type has no usable default (a remote server that must be configured):
+    #: no instance exists unless a table configures one, so nothing is contacted uninvited.
+    needs_table: ClassVar[bool] = False
+
+    def __init__(self, settings: BackendSettings) -> None:
+        self.settings = settings
+        #: The instance name: what specs say (`NAME/model`, `model@NAME`).
+        self.name = settings.name
+        #: The typed `[providers.NAME.options]` (an `options_type` instance, or `{}`).
+        self.options: Any = settings.options
 
     def health(self) -> HealthStatus:
         """Whether the backend can serve now; must answer fast (about a second) when down."""
@@ -88,3 +128,11 @@ class Backend:
 
     def import_file(self, path: str, name: str | None = None, *, link: bool = False) -> LocalModel:
         raise NotSupportedError(f"The {self.name} backend cannot import model files.")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+def overrides(backend: Backend, method: str) -> bool:
+    """Whether `backend`'s class implements `method` itself (e.g. can pull or import)."""
+    return getattr(type(backend), method, None) is not getattr(Backend, method)

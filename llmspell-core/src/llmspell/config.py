@@ -2,8 +2,9 @@
 
 Discovery order: `--config PATH`, `LLMSPELL_CONFIG`, `./llmspell.toml`,
 `$LLMSPELL_HOME/config.toml`. No file at all is a valid, default configuration.
-Each backend types its own `[providers.NAME.options]` with `structure_options`, so the
-core never needs to know a backend's options.
+Each `[providers.NAME]` table is expanded and typed only when its backend is built
+(`Config.settings`), with the options class the backend type declares, so the core never
+needs to know a backend's options and one table's mistake disables that backend alone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 import cattrs
@@ -20,6 +22,9 @@ import cattrs.v
 
 from .errors import ConfigError
 from .paths import llmspell_home
+
+if TYPE_CHECKING:
+    from .backend import BackendSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,12 +36,13 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @attrs.define(kw_only=True)
-class ProviderConfig:
-    """One `[providers.NAME]` table; `options` is typed later by the backend itself."""
+class BackendTable:
+    """One `[providers.NAME]` table; `options` is typed later by the backend's `options_type`."""
 
     provider_type: str | None = None
     enabled: bool = True
     base_url: str | None = None
+    api_key: str | None = None
     timeout_seconds: float = 120.0
     options: dict[str, Any] = attrs.field(factory=dict)
 
@@ -45,31 +51,63 @@ class ProviderConfig:
 class Config:
     default_backend: str | None = None
     auto_pull_missing: bool = False
-    providers: dict[str, ProviderConfig] = attrs.field(factory=dict)
+    #: `[providers.NAME]` tables as written: each is expanded and typed only when its backend
+    #: is built (`table`, `settings`), so a mistake in one disables that backend alone.
+    providers: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     #: The file this came from (None: defaults only); errors name it.
     source: Path | None = attrs.field(default=None, init=False)
 
-    @property
-    def home(self) -> Path:
-        return llmspell_home()
+    def table(self, name: str) -> BackendTable:
+        """`[providers.NAME]`, `${VAR}`s expanded and typed; a mistake raises `ConfigError`."""
+        where = f"providers.{name}"
+        raw = _expand(self.providers.get(name, {}), self.source, where)
+        table = structure(raw, BackendTable, self.source, where)
+        origin = str(self.source) if self.source else "the configuration"
+        if not table.timeout_seconds > 0:
+            raise ConfigError(
+                f"{origin}: {where}.timeout_seconds must be more than 0 seconds, "
+                f"got {table.timeout_seconds:g}."
+            )
+        if table.base_url is not None and not _is_url(table.base_url):
+            raise ConfigError(
+                f"{origin}: {where}.base_url must be an http:// or https:// URL such as "
+                f"http://localhost:11434, got {table.base_url!r}."
+            )
+        return table
 
-    def provider(self, backend: str) -> ProviderConfig:
-        """The table configuring `backend` (by `provider_type`, else by table name)."""
-        for key, table in self.providers.items():
-            if (table.provider_type or key) == backend:
-                return table
-        return ProviderConfig(provider_type=backend)
+    def settings(self, name: str, type_name: str, options_type: type | None) -> BackendSettings:
+        """What backend `name` of type `type_name` is built from; raises `ConfigError`."""
+        from .backend import BackendSettings
 
-    def provider_key(self, backend: str) -> str:
-        for key, table in self.providers.items():
-            if (table.provider_type or key) == backend:
-                return key
-        return backend
+        table = self.table(name)
+        where = f"providers.{name}.options"
+        if options_type is not None:
+            options: Any = structure(table.options, options_type, self.source, where)
+        elif table.options:
+            origin = str(self.source) if self.source else "the configuration"
+            raise ConfigError(
+                f"{origin}: {where}: the {type_name} backend takes no options; remove the table."
+            )
+        else:
+            options = {}
+        return BackendSettings(
+            name=name,
+            type_name=type_name,
+            base_url=table.base_url,
+            api_key=table.api_key,
+            timeout_seconds=table.timeout_seconds,
+            options=options,
+            source=self.source,
+        )
 
-    def provider_options(self, backend: str, cls: type[T]) -> T:
-        """`[providers.<backend>.options]` structured into the backend's attrs class."""
-        where = f"providers.{self.provider_key(backend)}.options"
-        return structure(self.provider(backend).options, cls, self.source, where)
+
+def _is_url(text: str) -> bool:
+    parts = urlsplit(text.strip())
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _strict_converter() -> cattrs.Converter:
@@ -183,6 +221,16 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
 
 
 def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
-    config = structure(_expand(data, source), Config, source)
+    """Type the top level now; provider tables are expanded and typed per backend, later."""
+    top = {k: v for k, v in data.items() if k != "providers"}
+    config = structure({**_expand(top, source), **_providers(data)}, Config, source)
     config.source = source
     return config
+
+
+def _providers(data: dict[str, Any]) -> dict[str, Any]:
+    tables = data.get("providers")
+    if tables is None:
+        return {}
+    # Only the shape is checked here (a table of tables); what is inside waits for its backend.
+    return {"providers": tables}

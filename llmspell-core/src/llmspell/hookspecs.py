@@ -22,12 +22,14 @@ hookimpl = pluggy.HookimplMarker("llmspell")
 
 
 @hookspec
-def llmspell_register_backends(register: Callable[[Backend], None], config: Config) -> None:
-    """Register the backends this plugin provides by calling `register(backend)` for each.
+def llmspell_register_backends(register: Callable[[type[Backend]], None]) -> None:
+    """Register each backend *type* this plugin provides: `register(BackendClass)`.
 
-    Called once per manager. `config` is the loaded configuration; read your own table with
-    `config.provider_options(name)`. Import heavy libraries inside the backend's methods,
-    never here: this runs on every command, `--help` included.
+    Called once per manager. The core builds one instance per `[providers.NAME]` table whose
+    `provider_type` is the class's `type_name` (or one default instance named `type_name`
+    when no table configures it, unless `needs_table`), passing `BackendSettings`. An
+    exception here disables this plugin only. Import heavy libraries inside the backend's
+    methods, never here: this runs on every command that touches backends.
     """
 
 

@@ -11,26 +11,30 @@ import logging
 import os
 from collections.abc import Callable
 from functools import cached_property
+from typing import TypeVar
 
 import attrs
 
 from .agent import Agent
-from .backend import Backend, ProgressCallback
+from .backend import Backend, ProgressCallback, overrides
 from .config import Config, load_config
 from .errors import (
     BackendUnavailableError,
-    BadInputError,
     LlmspellError,
     ModelNotFoundError,
+    NotSupportedError,
     RuntimeFailure,
 )
 from .inference import GenerationParams
-from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo
+from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, ModelListing
 from .plugins import PluginRecord, list_plugins, plugin_manager
+from .registry import BackendFault, Registry
+from .registry import build as build_registry
 from .resolve import health_of
 from .spec import ModelSpec, canonical_backend, parse_spec
 
 log = logging.getLogger("llmspell")
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -44,11 +48,8 @@ class Resolution:
 class Manager:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config if config is not None else load_config()
-        #: Why backends were left out of the last `list_models()` (backend name → reason).
-        self.skipped: dict[str, str] = {}
-        #: Plugins whose `llmspell_register_backends` raised (plugin name → error).
-        self.registration_errors: dict[str, str] = {}
         self.on_note: Callable[[str], None] = lambda note: log.warning("%s", note)
+        self._faults_noted = False
 
     @classmethod
     def from_config_file(cls, path: str | os.PathLike[str] | None = None) -> Manager:
@@ -57,42 +58,49 @@ class Manager:
     # -- backends -------------------------------------------------------------
 
     @cached_property
-    def backends(self) -> dict[str, Backend]:
-        """Enabled backends by name, in priority order (each plugin registered in isolation)."""
-        found: dict[str, Backend] = {}
-
-        def register(backend: Backend) -> None:
-            if self.config.provider(backend.name).enabled:
-                found.setdefault(backend.name, backend)
-
+    def registry(self) -> Registry:
+        """Registered types, built instances and what failed, each plugin and table isolated."""
         pm, _ = plugin_manager()
-        for impl in pm.hook.llmspell_register_backends.get_hookimpls():
-            try:
-                impl.function(register=register, config=self.config)
-            except BadInputError:
-                raise  # the user's configuration is wrong: say so rather than hide a backend
-            except Exception as exc:
-                self.registration_errors[impl.plugin_name] = f"{type(exc).__name__}: {exc}"
-        return dict(sorted(found.items(), key=lambda kv: kv[1].priority))
+        return build_registry(pm, self.config)
+
+    @property
+    def backends(self) -> dict[str, Backend]:
+        """Working backends by instance name, in priority order."""
+        return self.registry.backends
+
+    @property
+    def faults(self) -> dict[str, BackendFault]:
+        """Backends that could not be built (a configuration mistake or a failing plugin)."""
+        return self.registry.faults
 
     @property
     def aliases(self) -> dict[str, str]:
-        return {alias: b.name for b in self.backends.values() for alias in b.aliases}
+        return self.registry.aliases
+
+    @property
+    def backend_names(self) -> list[str]:
+        """Every configured backend name, working or not (a broken one is named to explain)."""
+        return [*self.backends, *(n for n in self.faults if n not in self.backends)]
 
     def backend(self, name: str) -> Backend:
-        """The backend called `name` (or an alias of it); bad names raise with the list."""
-        return self.backends[canonical_backend(name, self.backends, self.aliases)]
+        """The backend called `name` (or an alias of it); bad or broken names raise why."""
+        key = canonical_backend(name, self.backend_names, self.aliases)
+        if key in self.faults:
+            raise self.faults[key].error()
+        return self.backends[key]
 
     def parse(self, spec: str | ModelSpec) -> ModelSpec:
         if isinstance(spec, ModelSpec):
             return spec
-        return parse_spec(spec, self.backends, self.aliases)
+        return parse_spec(spec, self.backend_names, self.aliases)
 
     def resolve(self, spec: str | ModelSpec) -> Resolution:
         """Which backend serves `spec`; `local/...` is resolved by the resolution hook."""
         parsed = self.parse(spec)
         if parsed.target_backend:
             return Resolution(self.backend(parsed.target_backend), parsed)
+        self._check_default_backend()
+        self._note_faults()
         pm, _ = plugin_manager()
         chosen = pm.hook.llmspell_resolve_backend(
             spec=parsed, backends=list(self.backends.values()), config=self.config
@@ -104,32 +112,52 @@ class Manager:
             self.on_note(note)
         return Resolution(backend, parsed, note)
 
+    def _check_default_backend(self) -> None:
+        wanted = self.config.default_backend
+        if wanted:
+            self.backend(wanted)  # unknown: said with the list; broken: said why
+
+    def _note_faults(self) -> None:
+        """Once per manager: commands that pass over a broken backend say so in one line."""
+        if self._faults_noted:
+            return
+        self._faults_noted = True
+        for fault in self.faults.values():
+            self.on_note(f"{fault.name} is disabled: {fault.reason}")
+
     def _not_found(self, spec: ModelSpec) -> str:
         names = ", ".join(self.backends) or "none"
         down = [b.name for b in self.backends.values() if not health_of(b).healthy]
         hint = f" (not running: {', '.join(down)})" if down else ""
+        pullers = [b for b in self.backends.values() if overrides(b, "pull")]
+        ready = [b for b in pullers if health_of(b).healthy] or pullers
+        at = f"@{ready[0].name}" if ready else ""
         return (
             f"No installed backend has {spec.name!r} (installed: {names}{hint}). "
-            f"Pull it first, e.g. llmspell model pull {spec.name}@gguf."
+            f"Pull it first, e.g. llmspell model pull {spec.name}{at}."
         )
 
     # -- status and model management -----------------------------------------
 
     def status(self) -> list[HealthStatus]:
-        return [health_of(b, fresh=True) for b in self.backends.values()]
+        """Every backend's health; a backend that could not be built is unhealthy with why."""
+        found = [health_of(b, fresh=True) for b in self.backends.values()]
+        found += [HealthStatus(f.name, False, error=f.reason) for f in self.faults.values()]
+        return found
 
-    def list_models(self, backend: str | None = None) -> list[LocalModel]:
-        """Installed models; when all backends are asked, ones that are down are skipped."""
-        self.skipped = {}
+    def list_models(self, backend: str | None = None) -> ModelListing:
+        """Installed models; when all backends are asked, failing ones are skipped with why."""
         if backend is not None:
-            return self.backend(backend).list_models()
+            b = self.backend(backend)
+            return ModelListing(contained(b, "list its models", b.list_models))
         models: list[LocalModel] = []
+        skipped = {f.name: f"disabled: {f.reason}" for f in self.faults.values()}
         for b in self.backends.values():
             try:
-                models += b.list_models()
+                models += contained(b, "list its models", b.list_models)
             except LlmspellError as exc:
-                self.skipped[b.name] = str(exc)
-        return models
+                skipped[b.name] = str(exc)
+        return ModelListing(models, skipped)
 
     def info(self, spec: str | ModelSpec) -> ModelInfo:
         r = self.resolve(spec)
@@ -158,10 +186,12 @@ class Manager:
             return Resolution(self.backend(spec.target_backend), spec)
         if self.config.default_backend:
             return Resolution(self.backend(self.config.default_backend), spec)
-        for b in self.backends.values():
-            if health_of(b).healthy and any(e.name == spec.name for e in b.available()):
+        self._note_faults()
+        pullers = [b for b in self.backends.values() if overrides(b, "pull")]
+        for b in pullers:
+            if health_of(b).healthy and any(e.name == spec.name for e in _catalog(b)):
                 return Resolution(b, spec)
-        for b in self.backends.values():
+        for b in pullers:
             if health_of(b).healthy:
                 return Resolution(b, spec)
         raise BackendUnavailableError(
@@ -172,13 +202,22 @@ class Manager:
         self, backend: str | None = None, recommended: bool = False
     ) -> list[CatalogEntry]:
         chosen = [self.backend(backend)] if backend else list(self.backends.values())
-        entries = [e for b in chosen for e in b.available()]
+        entries = [e for b in chosen for e in _catalog(b)]
         return [e for e in entries if e.recommended] if recommended else entries
 
     def import_file(
-        self, path: str, name: str | None = None, *, backend: str = "gguf", link: bool = False
+        self, path: str, name: str | None = None, *, backend: str | None = None, link: bool = False
     ) -> LocalModel:
-        return self.backend(backend).import_file(path, name, link=link)
+        """Register a model file on disk with `backend` (default: the first that imports files)."""
+        if backend is not None:
+            return self.backend(backend).import_file(path, name, link=link)
+        importers = [b for b in self.backends.values() if overrides(b, "import_file")]
+        if not importers:
+            raise NotSupportedError(
+                "No installed backend can import model files; install one that can "
+                "(see docs/plugins.md), then retry."
+            )
+        return importers[0].import_file(path, name, link=link)
 
     def unload(self, spec: str | ModelSpec | None = None) -> None:
         if spec is None:
@@ -214,7 +253,37 @@ class Manager:
         )
 
     def plugins(self) -> list[PluginRecord]:
-        return list_plugins()
+        """Every plugin with its load or registration error and the backends it provides."""
+        reg = self.registry
+        out = []
+        for record in list_plugins():
+            types = {t for t, p in reg.plugin_of_type.items() if p == record.name}
+            names = tuple(n for n, b in reg.backends.items() if b.settings.type_name in types)
+            faults = tuple(f for f in reg.faults.values() if f.plugin == record.name)
+            error = record.error or reg.plugin_errors.get(record.name)
+            out.append(attrs.evolve(record, error=error, backends=names, faults=faults))
+        return out
+
+
+def contained(backend: Backend, action: str, call: Callable[[], T]) -> T:
+    """`call()`, with a plugin's unexpected exception turned into a failure of that backend."""
+    try:
+        return call()
+    except LlmspellError:
+        raise
+    except Exception as exc:
+        raise BackendUnavailableError(
+            f"The {backend.name} backend failed to {action}: {type(exc).__name__}: {exc}. "
+            "This is a bug in its plugin; llmspell plugins shows which one."
+        ) from exc
+
+
+def _catalog(backend: Backend) -> list[CatalogEntry]:
+    try:
+        return backend.available()
+    except Exception as exc:
+        log.warning("%s: cannot read the catalog: %s", backend.name, exc)
+        return []
 
 
 __all__ = ["Manager", "Resolution", "RuntimeFailure"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,22 @@ class HealthStatus:
     endpoint: str | None = None
     device: str | None = None
     details: dict[str, Any] = attrs.field(factory=dict)
+
+
+class ModelListing(list[LocalModel]):
+    """What `Manager.list_models()` found: a list of the models, plus `skipped`.
+
+    `skipped` maps each backend that was left out to why (down, failed, or disabled by its
+    configuration), so a front end can say so instead of reading a side attribute.
+    """
+
+    def __init__(self, models: Iterable[LocalModel] = (), skipped: dict[str, str] | None = None):
+        super().__init__(models)
+        self.skipped: dict[str, str] = dict(skipped or {})
+
+    @property
+    def models(self) -> list[LocalModel]:
+        return list(self)
+
+    def __repr__(self) -> str:
+        return f"ModelListing({list(self)!r}, skipped={self.skipped!r})"

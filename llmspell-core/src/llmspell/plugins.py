@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 import attrs
 import pluggy
 
 from . import hookspecs
+
+if TYPE_CHECKING:
+    from .registry import BackendFault
 
 GROUP = "llmspell"
 
@@ -27,11 +31,20 @@ class PluginRecord:
     distribution: str | None
     version: str | None
     hooks: tuple[str, ...] = ()
+    #: Why the plugin is not working: it failed to import, or its registration hook raised.
     error: str | None = None
+    #: Backend instances this plugin's types provide, and the ones that could not be built.
+    backends: tuple[str, ...] = ()
+    faults: tuple[BackendFault, ...] = ()
 
     @property
     def loaded(self) -> bool:
         return self.error is None
+
+    @property
+    def status(self) -> str:
+        """`loaded`, or `error` when the plugin or one of its backends failed."""
+        return "loaded" if self.error is None and not self.faults else "error"
 
 
 def _wanted() -> set[str] | None:

@@ -15,10 +15,7 @@ import attrs
 
 from .errors import SpecError, UnknownBackendError
 
-GRAMMAR = "[<provider>/]<model>[:<variant>][@<backend>], e.g. local/llama3.1:8b@ollama"
-#: Names accepted for backends besides their own: scripts for the Rust llmspell say `candle`.
-BUILTIN_ALIASES: Mapping[str, str] = {"candle": "gguf"}
-DEFAULT_BACKENDS = ("ollama", "gguf")
+GRAMMAR = "[<provider>/]<model>[:<variant>][@<backend>], e.g. local/llama3.1:8b"
 
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
 _VARIANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
@@ -52,11 +49,15 @@ class ModelSpec:
 
 
 def canonical_backend(
-    name: str, backends: Iterable[str] = DEFAULT_BACKENDS, aliases: Mapping[str, str] | None = None
+    name: str, backends: Iterable[str] = (), aliases: Mapping[str, str] | None = None
 ) -> str:
-    """Map a backend name or alias to the installed backend's name, or raise with the list."""
+    """Map a backend name or alias to the installed backend's name, or raise with the list.
+
+    `backends` and `aliases` come from the registered backends (`Manager.backend_names`,
+    `Manager.aliases`); the core itself knows no backend by name.
+    """
     known = list(backends)
-    table = {**BUILTIN_ALIASES, **(aliases or {})}
+    table = dict(aliases or {})
     key = name.strip().lower()
     key = table.get(key, key)
     if key in known:
@@ -68,12 +69,12 @@ def canonical_backend(
     extra = f" Did you mean {table.get(hint[0], hint[0])!r}?" if hint else ""
     raise UnknownBackendError(
         f"Unknown backend {name!r} (installed: {installed}).{extra} "
-        "Other backends come as plugins, e.g. pip install llmspell-ollama."
+        "Other backends come as plugins: pip install the one you need, then see llmspell plugins."
     )
 
 
 def parse_spec(
-    text: str, backends: Iterable[str] = DEFAULT_BACKENDS, aliases: Mapping[str, str] | None = None
+    text: str, backends: Iterable[str] = (), aliases: Mapping[str, str] | None = None
 ) -> ModelSpec:
     """Parse a spec, rejecting anything that could not name a model safely."""
     known = list(backends)
@@ -95,7 +96,7 @@ def parse_spec(
     provider = None
     head, slash, rest = body.partition("/")
     if slash:
-        table = {**BUILTIN_ALIASES, **(aliases or {})}
+        table = dict(aliases or {})
         lowered = table.get(head.lower(), head.lower())
         if lowered == "local" or lowered in known:
             provider, body = lowered, rest
@@ -125,7 +126,7 @@ def _check_model(model: str, raw: str) -> None:
     if model.startswith(("/", "\\", "~")) or "\\" in model or re.match(r"[A-Za-z]:", model):
         raise SpecError(
             f"{raw!r} looks like a file path. Use a model name ({GRAMMAR}); "
-            "to add a GGUF file on disk run: llmspell model import PATH."
+            "to add a model file on disk run: llmspell model import PATH."
         )
     for segment in model.split("/"):
         if segment in ("", ".", ".."):

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 import attrs
-from llmspell import Backend, BackendUnavailableError, HealthStatus
+from llmspell import Backend, BackendSettings, BackendUnavailableError, HealthStatus
 
 from . import hardware, loader
 from .concurrency import GenerationSlots
@@ -30,12 +30,15 @@ _NOT_INSTALLED = (
 
 
 class GgufBackend(Backend):
-    name: ClassVar[str] = "gguf"
+    type_name: ClassVar[str] = "gguf"
+    #: Scripts written for the Rust llmspell name this backend `candle`.
     aliases: ClassVar[tuple[str, ...]] = ("candle",)
     priority: ClassVar[int] = 20
+    options_type: ClassVar[type] = GgufOptions
 
-    def __init__(self, options: GgufOptions | None = None) -> None:
-        self.options = options or GgufOptions()
+    def __init__(self, settings: BackendSettings | None = None) -> None:
+        super().__init__(settings or BackendSettings("gguf", "gguf", options=GgufOptions()))
+        self.options: GgufOptions
         #: Bounds parallel generations of every provider this backend hands out.
         self.slots = GenerationSlots(self.options.max_concurrent)
         self._providers: dict[str, GgufProvider] = {}

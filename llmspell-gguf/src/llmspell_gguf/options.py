@@ -55,5 +55,6 @@ class GgufOptions:
         return llmspell_home() / "models" / "gguf"
 
     @classmethod
-    def from_config(cls, config: Config) -> GgufOptions:
-        return config.provider_options("gguf", cls)
+    def from_config(cls, config: Config, name: str = "gguf") -> GgufOptions:
+        """Backend `name`'s options, typed (for tools that load models without a manager)."""
+        return config.settings(name, "gguf", cls).options

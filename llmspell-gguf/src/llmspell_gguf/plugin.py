@@ -1,4 +1,4 @@
-"""Hook implementations: registers the GGUF backend (nothing heavy is imported here)."""
+"""Hook implementations: registers the GGUF backend type (nothing heavy is imported here)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import llmspell
 
 
 @llmspell.hookimpl
-def llmspell_register_backends(register, config) -> None:
+def llmspell_register_backends(register) -> None:
     from .backend import GgufBackend
-    from .options import GgufOptions
 
-    register(GgufBackend(GgufOptions.from_config(config)))
+    register(GgufBackend)

@@ -10,11 +10,14 @@ from typing import Any
 
 import llmspell
 from llmspell import BadInputError, LocalModel, ModelInfo, PullProgress
-from llmspell.spec import BUILTIN_ALIASES, DEFAULT_BACKENDS
 
 from .convert import from_lua, iso_time, lua_type, options, to_lua, unix_seconds
 
 _GB = 1_000_000_000
+#: Backends every Rust llmspell had: its scripts read `s.ollama`, `s.gguf` and `s.candle`
+#: even where one is not installed, so those rows always exist (`installed = false`).
+RUST_BACKENDS = ("ollama", "gguf")
+RUST_ALIASES = {"candle": "gguf"}
 
 
 def _spec(value: Any, where: str) -> str:
@@ -91,7 +94,7 @@ class LocalLLMBridge:
                 "endpoint": h.endpoint,
                 "device": h.device,
             }
-        for name in DEFAULT_BACKENDS:  # scripts read s.ollama / s.gguf even when not installed
+        for name in RUST_BACKENDS:  # scripts read s.ollama / s.gguf even when not installed
             out.setdefault(
                 name,
                 {
@@ -104,7 +107,7 @@ class LocalLLMBridge:
                     "error": f"The {name} backend is not installed; pip install llmspell-{name}.",
                 },
             )
-        aliases = {**BUILTIN_ALIASES, **self.manager.aliases}
+        aliases = {**RUST_ALIASES, **self.manager.aliases}
         for alias, target in aliases.items():
             if target in out and alias not in out:
                 out[alias] = out[target]  # the same table: s.candle == s.gguf

@@ -10,19 +10,19 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import attrs
 from llmspell import (
     Backend,
+    BackendSettings,
     BackendUnavailableError,
     BadInputError,
     CatalogEntry,
-    Config,
     DownloadError,
     HealthStatus,
     LlmspellError,
     LocalModel,
     ModelInfo,
     ProgressCallback,
-    ProviderConfig,
     PullProgress,
 )
 
@@ -41,19 +41,17 @@ if TYPE_CHECKING:
 
 
 class OllamaBackend(Backend):
-    name = "ollama"
-    priority = 10
+    """One Ollama server: `[providers.NAME]` with `provider_type = "ollama"` (default: local)."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.settings: ProviderConfig = config.provider("ollama")
+    type_name = "ollama"
+    priority = 10
+    options_type = OllamaOptions
+
+    def __init__(self, settings: BackendSettings) -> None:
+        super().__init__(settings)
+        self.options: OllamaOptions
         self._providers: dict[str, OllamaProvider] = {}
         self._probed: tuple[float, BackendUnavailableError | None] | None = None
-
-    @cached_property
-    def options(self) -> OllamaOptions:
-        """Typed lazily, so a bad option is reported when Ollama is used, not on every command."""
-        return self.config.provider_options("ollama", OllamaOptions)
 
     @cached_property
     def endpoint(self) -> str:
@@ -110,7 +108,7 @@ class OllamaBackend(Backend):
         from .describe import local_model
 
         listing = self._conn().run(lambda c: c.list(), action="list models")
-        return [local_model(m) for m in listing.models]
+        return [local_model(m, self.name) for m in listing.models]
 
     def has_model(self, model: str) -> bool:
         return self._find(model) is not None
@@ -127,10 +125,12 @@ class OllamaBackend(Backend):
         loaded = next(
             (loaded_model(m) for m in running if same_model(m.name or m.model or "", model)), None
         )
-        return model_info(model, show, self._find(model), loaded)
+        return model_info(model, show, self._find(model), loaded, self.name)
 
     def available(self) -> list[CatalogEntry]:
-        return list(catalog())
+        if self.name == self.type_name:
+            return list(catalog())
+        return [attrs.evolve(entry, backend=self.name) for entry in catalog()]
 
     def remove(self, model: str) -> None:
         self._conn().run(lambda c: c.delete(model), action=f"remove {model!r}", model=model)
@@ -206,7 +206,7 @@ class OllamaBackend(Backend):
             conn = self._conn()
             show = conn.run(lambda c: c.show(model), action=f"describe {model!r}", model=model)
             context = serving_context_length(show, self.options.num_ctx)
-            self._providers[key] = OllamaProvider(conn, model, context)
+            self._providers[key] = OllamaProvider(conn, model, context, self.name)
         return self._providers[key]
 
     def __repr__(self) -> str:

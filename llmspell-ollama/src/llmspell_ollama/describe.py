@@ -33,12 +33,12 @@ def _details(details: Any) -> dict[str, Any]:
     }
 
 
-def local_model(entry: Any) -> LocalModel:
+def local_model(entry: Any, backend: str = "ollama") -> LocalModel:
     """One `/api/tags` entry (`ListResponse.Model`: it has `model`, not `name`)."""
     details = _details(entry.details)
     return LocalModel(
         name=entry.model,
-        backend="ollama",
+        backend=backend,
         size_bytes=int(entry.size or 0),
         quantization=details.get("quantization_level"),
         modified_at=entry.modified_at.timestamp() if entry.modified_at else None,
@@ -106,7 +106,11 @@ def license_name(text: str | None) -> str | None:
 
 
 def model_info(
-    name: str, show: Any, listed: LocalModel | None, loaded: dict[str, Any] | None
+    name: str,
+    show: Any,
+    listed: LocalModel | None,
+    loaded: dict[str, Any] | None,
+    backend: str = "ollama",
 ) -> ModelInfo:
     """`/api/show` plus the model's `/api/tags` entry (size) and `/api/ps` entry (loaded)."""
     info = dict(show.modelinfo or {})
@@ -114,7 +118,7 @@ def model_info(
     count = info.get("general.parameter_count")
     return ModelInfo(
         name=listed.name if listed else name,
-        backend="ollama",
+        backend=backend,
         format="ollama",
         size_bytes=listed.size_bytes if listed else 0,
         architecture=info.get("general.architecture") or details.get("family"),

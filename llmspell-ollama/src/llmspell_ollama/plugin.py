@@ -12,10 +12,10 @@ from llmspell import hookimpl
 
 
 @hookimpl
-def llmspell_register_backends(register, config) -> None:
+def llmspell_register_backends(register) -> None:
     from .backend import OllamaBackend
 
-    register(OllamaBackend(config))
+    register(OllamaBackend)
 
 
 @hookimpl

@@ -27,10 +27,13 @@ _FINISH_REASONS = {"stop": "stop", "length": "length"}
 
 
 class OllamaProvider:
-    def __init__(self, connection: Connection, model: str, context_length: int) -> None:
+    def __init__(
+        self, connection: Connection, model: str, context_length: int, backend: str = "ollama"
+    ) -> None:
         self.connection = connection
         self.model = model
         self.context_length = context_length
+        self.backend = backend
 
     def _chat_args(self, request: CompletionRequest) -> dict[str, Any]:
         options = self.connection.options
@@ -81,7 +84,7 @@ class OllamaProvider:
         return CompletionResult(
             text="".join(pieces),
             model=self.model,
-            provider="ollama",
+            provider=self.backend,
             finish_reason=_FINISH_REASONS.get(final.done_reason or "stop", "stop"),  # type: ignore[arg-type]
             usage=TokenUsage(final.prompt_eval_count or 0, final.eval_count or 0),
             latency_ms=(time.perf_counter() - start) * 1000.0,

@@ -39,9 +39,8 @@ def list_models(
 
     A backend that is down is skipped with a note on stderr.
     """
-    m = manager()
-    models = m.list_models(backend)
-    skipped = dict(m.skipped)
+    models = manager().list_models(backend)
+    skipped = models.skipped
     if format == "json":
         print(to_json({"models": [schema.local_model(x) for x in models], "skipped": skipped}))
         return OK
@@ -162,7 +161,7 @@ def remove(
         if not _confirm(f"Remove {target}? [y/N] "):
             print(f"Kept {target}.", file=sys.stderr)
             return FAILURE
-    r.backend.remove(r.spec.name)
+    m.remove(r.spec.with_backend(r.backend.name))
     if format == "json":
         print(to_json({"status": "removed", "id": target, "backend": r.backend.name}))
     else:

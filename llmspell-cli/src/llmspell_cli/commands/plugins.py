@@ -40,8 +40,8 @@ def plugins(*, format: Format = "text") -> int:
     registration: dict[str, str] = {}
     try:
         m = session.manager()
-        _ = m.backends  # registering backends is where a plugin's own errors surface
-        registration = dict(m.registration_errors)
+        records = m.plugins()  # registering backends is where a plugin's own errors surface
+        registration = dict(m.registry.plugin_errors)
     except LlmspellError as exc:
         session.note(f"backends not checked: {exc}")
     commands = dict(session.current().command_errors)
@@ -62,13 +62,16 @@ def plugins(*, format: Format = "text") -> int:
                 p.distribution,
                 p.version,
                 ", ".join(h.removeprefix("llmspell_") for h in p.hooks) or "-",
-                "loaded" if p.loaded else "failed",
+                "error" if p.name in commands else p.status,
             ]
             for p in records
         ]
         print(table(["name", "distribution", "version", "hooks", "status"], rows))
-    problems = [(p.name, f"failed to load: {p.error}") for p in records if p.error]
-    problems += [(n, f"failed to register backends: {e}") for n, e in registration.items()]
+    step = {True: "register backends", False: "load"}
+    problems = [
+        (p.name, f"failed to {step[p.name in registration]}: {p.error}") for p in records if p.error
+    ]
+    problems += [(f.name, f"disabled: {f.reason}") for p in records for f in p.faults]
     problems += [(n, f"failed to add commands: {e}") for n, e in commands.items()]
     for name, problem in problems:
         print(f"{name}: {problem}")

@@ -9,6 +9,9 @@ from llmspell import CompletionResult, HealthStatus, LocalModel, StreamChunk, To
 class EchoProvider(llmspell.StreamingProvider):
     model, context_length = "echo", 2048
 
+    def __init__(self, backend):
+        self.backend = backend
+
     def stream(self, request):
         start, words = time.perf_counter(), request.messages[-1].content.split()
         for word in words:
@@ -18,26 +21,26 @@ class EchoProvider(llmspell.StreamingProvider):
             prompt=sum(len(m.content.split()) for m in request.messages), completion=len(words)
         )
         result = CompletionResult(
-            text, "echo", "echo", "stop", usage, (time.perf_counter() - start) * 1000
+            text, "echo", self.backend, "stop", usage, (time.perf_counter() - start) * 1000
         )
         yield StreamChunk("", done=True, result=result)
 
 
 class EchoBackend(llmspell.Backend):
-    name, priority = "echo", 900
+    type_name, priority = "echo", 900
 
     def health(self):
-        return HealthStatus("echo", healthy=True, version="1.0", model_count=1)
+        return HealthStatus(self.name, healthy=True, version="1.0", model_count=1)
 
     def list_models(self):
-        return [LocalModel("echo", "echo")]
+        return [LocalModel("echo", self.name)]
 
     def provider(self, model):
         if model != "echo":
             raise llmspell.ModelNotFoundError(f"The echo backend only has 'echo', not {model!r}.")
-        return EchoProvider()
+        return EchoProvider(self.name)
 
 
 @llmspell.hookimpl
-def llmspell_register_backends(register, config):
-    register(EchoBackend())
+def llmspell_register_backends(register):
+    register(EchoBackend)
