@@ -26,9 +26,7 @@ Threads = Annotated[
 
 Verbose = Annotated[
     bool,
-    Parameter(
-        name=["--verbose", "-v"], help="Say how the model was loaded and time each reply."
-    ),
+    Parameter(name=["--verbose", "-v"], help="Say how the model was loaded and time each reply."),
 ]
 
 

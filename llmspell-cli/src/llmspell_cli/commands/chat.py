@@ -130,9 +130,7 @@ def _prompt_text(words: tuple[str, ...]) -> str | None:
     return None
 
 
-def load_agent(
-    model: str, *, system: str | None, params: GenerationParams, verbose: bool
-) -> Agent:
+def load_agent(model: str, *, system: str | None, params: GenerationParams, verbose: bool) -> Agent:
     """The agent for `model`, pulled first when `auto_pull_missing` says so (with progress)."""
     from ..progress import PullReporter
 

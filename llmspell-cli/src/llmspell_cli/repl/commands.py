@@ -92,9 +92,11 @@ def _bye(chat: ChatSession, arg: str) -> bool:
 
 def _help(chat: ChatSession, arg: str) -> bool:
     topic = arg.lower().lstrip("/")
-    say({"set": SET_HELP, "show": SHOW_HELP, "shortcuts": SHORTCUTS, "shortcut": SHORTCUTS}.get(
-        topic, HELP
-    ))
+    say(
+        {"set": SET_HELP, "show": SHOW_HELP, "shortcuts": SHORTCUTS, "shortcut": SHORTCUTS}.get(
+            topic, HELP
+        )
+    )
     return True
 
 

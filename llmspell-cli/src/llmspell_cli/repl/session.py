@@ -56,9 +56,7 @@ class ChatSession:
             print(notice, file=sys.stderr)
 
 
-def run_repl(
-    model: str, *, system: str | None, params: GenerationParams, verbose: bool
-) -> int:
+def run_repl(model: str, *, system: str | None, params: GenerationParams, verbose: bool) -> int:
     """Chat on the terminal until /bye, exit, quit or Ctrl-D."""
     from ..commands.chat import load_agent
 
