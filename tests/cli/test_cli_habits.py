@@ -50,3 +50,12 @@ def test_run_with_a_model_name_points_to_chat():
         "Error: There is no script smollm2:135m. "
         "To talk to a model, run: llmspell chat smollm2:135m\n"
     )
+
+
+def test_model_list_says_in_one_short_line_that_a_backend_was_skipped():
+    result = llmspell("model", "list")
+    assert result.returncode == 0
+    assert result.stderr == (
+        "Note: skipped ollama: Ollama is not running at http://127.0.0.1:9 "
+        "(llmspell model status).\n"
+    )

@@ -54,3 +54,21 @@ def show_load_decisions() -> None:
         log = logging.getLogger(name)
         log.setLevel(logging.INFO)
         log.addHandler(handler)
+
+
+def _complete_models(context):
+    from .commands.completion import model_names
+
+    return model_names(context)
+
+
+def _complete_files(context):
+    from .commands.completion import file_paths
+
+    return file_paths(context)
+
+
+#: A model argument: shell completion offers installed and catalog names.
+ModelName = Annotated[str, Parameter(completer=_complete_models)]
+#: A file argument: shell completion offers paths.
+FileName = Annotated[str, Parameter(completer=_complete_files)]

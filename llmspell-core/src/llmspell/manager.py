@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import attrs
 
+from . import names as naming  # forgiving model names (#15)
 from .agent import Agent
 from .backend import Backend, ProgressCallback, overrides
 from .config import Config, load_config
@@ -96,7 +97,7 @@ class Manager:
 
     def resolve(self, spec: str | ModelSpec) -> Resolution:
         """Which backend serves `spec`; `local/...` is resolved by the resolution hook."""
-        parsed = self.parse(spec)
+        parsed = naming.with_default_tag(self, self.parse(spec))  # `smollm2` → `smollm2:135m` (#15)
         if parsed.target_backend:
             return Resolution(self.backend(parsed.target_backend), parsed)
         self._check_default_backend()
@@ -132,9 +133,10 @@ class Manager:
         pullers = [b for b in self.backends.values() if overrides(b, "pull")]
         ready = [b for b in pullers if health_of(b).healthy] or pullers
         at = f"@{ready[0].name}" if ready else ""
+        pull = f"llmspell model pull {spec.name}{at}"
         return (
             f"No installed backend has {spec.name!r} (installed: {names}{hint}). "
-            f"Pull it first, e.g. llmspell model pull {spec.name}{at}."
+            + naming.next_step(self, spec, pull)  # "did you mean", or a pull that works (#15)
         )
 
     # -- status and model management -----------------------------------------
@@ -176,10 +178,13 @@ class Manager:
         progress: ProgressCallback | None = None,
     ) -> LocalModel:
         """Download a model; a spec without a backend goes to the first healthy one that pulls."""
-        r = self._pull_target(self.parse(spec))
-        return r.backend.pull(
-            r.spec.name, force=force, quantization=quantization, progress=progress
-        )
+        r = self._pull_target(naming.for_pull(self, self.parse(spec)))  # `llama3.2` → :1b (#15)
+        try:
+            return r.backend.pull(
+                r.spec.name, force=force, quantization=quantization, progress=progress
+            )
+        except ModelNotFoundError as exc:
+            raise naming.explained(exc, self, r.spec) from None  # with "did you mean" (#15)
 
     def _pull_target(self, spec: ModelSpec) -> Resolution:
         if spec.target_backend:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 from cyclopts import Parameter
@@ -28,7 +29,7 @@ def _use_threads(threads: int | None) -> None:
 
 
 def run(
-    script: str,
+    script: Path,  # a Path, so that shell completion offers files (#15)
     /,
     *args: Annotated[str, _ARGS],
     allow_unsafe: Annotated[bool, Parameter(help=_UNSAFE_HELP)] = False,
@@ -40,7 +41,7 @@ def run(
     Put `--` before arguments that would otherwise be read as llmspell options.
     """
     _use_threads(threads)
-    return run_script(script, args, allow_unsafe=allow_unsafe)
+    return run_script(str(script), args, allow_unsafe=allow_unsafe)
 
 
 def exec_(

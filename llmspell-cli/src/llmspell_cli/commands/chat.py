@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 from cyclopts import Parameter
 
 from ..errors import OK
-from ..options import Format, Threads, Verbose, apply_threads, show_load_decisions
+from ..options import (
+    Format,
+    ModelName,
+    Threads,
+    Verbose,
+    apply_threads,
+    show_load_decisions,
+)
 from ..session import manager
 
 if TYPE_CHECKING:
@@ -32,7 +39,7 @@ System = Annotated[str | None, Parameter(help="System prompt.")]
 
 
 def chat(
-    model: str,
+    model: ModelName,
     /,
     *prompt: Annotated[str, _PROMPT],
     system: System = None,
@@ -71,7 +78,7 @@ def chat(
 
 
 def ask(
-    model: str,
+    model: ModelName,
     /,
     *prompt: Annotated[str, _PROMPT],
     system: System = None,
