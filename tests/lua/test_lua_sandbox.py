@@ -52,9 +52,10 @@ def test_c_modules_cannot_be_required_but_lua_modules_can(lua_file, isolated_hom
     assert f"loading C modules {HINT}" in ran.err
 
 
-def test_bytecode_cannot_be_loaded(lua):
-    ran = lua("print(load(string.dump(function() return 1 end)))")
-    assert ran.code == 0
+def test_bytecode_cannot_be_made_or_loaded(lua):
+    ran = lua('print(string.dump, ("").dump)\nprint(load("\\27Lua\\84\\0"))')
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[0] == "nil\tnil"
     assert "attempt to load a binary chunk (mode is 't')" in ran.out
 
 

@@ -85,6 +85,8 @@ class GgufBackend(Backend):
                 self.name, False, version, f"Cannot read the model directory: {exc}",
                 endpoint=endpoint, device=device, details=details,
             )  # fmt: skip
+        if self.store.problems:  # e.g. a damaged manifest.json, skipped by the listing
+            details["notes"] = list(self.store.problems)
         return HealthStatus(
             self.name, True, version, model_count=count, endpoint=endpoint, device=device,
             details=details,
@@ -130,13 +132,13 @@ class GgufBackend(Backend):
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> LocalModel:
-        if force and self.store.has(model):
-            loader.unload(self.store.path_of(model))
+        if force and (path := self.store.usable_path(model)) is not None:
+            loader.unload(path)
         return self.store.pull(model, force=force, quantization=quantization, progress=progress)
 
     def remove(self, model: str) -> None:
-        if self.store.has(model):
-            loader.unload(self.store.path_of(model))
+        if (path := self.store.usable_path(model)) is not None:
+            loader.unload(path)
         self._providers.pop(model, None)
         self.store.remove(model)
 
