@@ -131,6 +131,7 @@ def run(*tokens: Annotated[str, _TOKENS]) -> int:
     (arg, ARGS and ...). --allow-unsafe lifts the sandbox (file writes,
     processes, C modules, bytecode, debug, pulls from any host).
     --max-memory SIZE sets the Lua memory limit (default 256M, 0 for none).
+    --threads N sets the CPU threads of GGUF models (default: the free cores).
     """
     call = parse_tokens("run", tokens)
     if call.help:
@@ -153,6 +154,7 @@ def exec_(*tokens: Annotated[str, _TOKENS]) -> int:
     (arg, ARGS and ...). --allow-unsafe lifts the sandbox (file writes,
     processes, C modules, bytecode, debug, pulls from any host).
     --max-memory SIZE sets the Lua memory limit (default 256M, 0 for none).
+    --threads N sets the CPU threads of GGUF models (default: the free cores).
     """
     call = parse_tokens("exec", tokens)
     if call.help:
