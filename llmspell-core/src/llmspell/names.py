@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from .manager import Manager
     from .spec import ModelSpec
 
-_REFERENCE_PREFIXES = ("hf.co/", "huggingface.co/")
-
-
 def base_and_tag(name: str) -> tuple[str, str | None]:
     """`'llama3.2:1b'` -> `('llama3.2', '1b')`; a colon before the last `/` is not a tag."""
     head, slash, last = name.rpartition("/")
@@ -75,10 +72,6 @@ def did_you_mean(names: list[str]) -> str:
 # -- with a Manager ---------------------------------------------------------------------------
 
 
-def _is_reference(spec: ModelSpec) -> bool:
-    return spec.model.lower().startswith(_REFERENCE_PREFIXES)
-
-
 def _has(backend: Backend, name: str) -> bool:
     try:
         return bool(backend.has_model(name))
@@ -124,7 +117,7 @@ def _retagged(spec: ModelSpec, name: str | None) -> ModelSpec:
 
 def with_default_tag(manager: Manager, spec: ModelSpec) -> ModelSpec:
     """For resolving: an untagged name that no backend has becomes the tagged one it means."""
-    if spec.variant or _is_reference(spec):
+    if spec.variant:
         return spec
     backends = _backends(manager, spec)
     if any(_has(b, spec.name) for b in backends):
@@ -134,7 +127,7 @@ def with_default_tag(manager: Manager, spec: ModelSpec) -> ModelSpec:
 
 def for_pull(manager: Manager, spec: ModelSpec) -> ModelSpec:
     """For pulling: an untagged name not in the catalog takes the catalog's default tag."""
-    if spec.variant or _is_reference(spec):
+    if spec.variant:
         return spec
     catalog = _catalog(_backends(manager, spec))
     if spec.name in catalog:
