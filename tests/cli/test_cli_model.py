@@ -90,6 +90,7 @@ def test_status_json(cli):
         "model_count": 1,
         "endpoint": None,
         "device": None,
+        "loaded": [],
         "details": {},
     }
 

@@ -17,7 +17,7 @@ import attrs
 
 from .errors import ModelNotFoundError, NotSupportedError
 from .inference import CompletionRequest, CompletionResult, StreamChunk, collect
-from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, PullProgress
+from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, PullProgress, PullResult
 
 ProgressCallback = Callable[[PullProgress], None]
 
@@ -114,7 +114,10 @@ class Backend:
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
+        """Download `model`, reporting `PullProgress`; return `PullResult(model, "pulled")`,
+        or `"present"` when nothing had to be fetched (a plain `LocalModel` counts as pulled).
+        """
         raise NotSupportedError(f"The {self.name} backend cannot pull models.")
 
     def remove(self, model: str) -> None:

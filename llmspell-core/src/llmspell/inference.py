@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
 from .errors import BadInputError
 
 Role = Literal["system", "user", "assistant"]
-FinishReason = Literal["stop", "length", "error"]
+#: Why generation ended. An open set of strings: the common values are "stop" (the model
+#: finished or a stop sequence matched) and "length" (`max_tokens` or the context was
+#: reached); a backend may pass on others its server reports (e.g. "content_filter").
+FinishReason = str
 
 
 @attrs.frozen
@@ -93,22 +96,45 @@ class CompletionRequest:
 
 @attrs.frozen
 class TokenUsage:
-    prompt: int = 0
-    completion: int = 0
+    """Token counts of one generation; None where the backend does not report them."""
+
+    prompt: int | None = None
+    completion: int | None = None
 
     @property
-    def total(self) -> int:
+    def total(self) -> int | None:
+        if self.prompt is None or self.completion is None:
+            return None
         return self.prompt + self.completion
+
+    def to_dict(self) -> dict[str, int | None]:
+        """`prompt`, `completion`, `total` (each None when unknown)."""
+        return {"prompt": self.prompt, "completion": self.completion, "total": self.total}
 
 
 @attrs.frozen
 class CompletionResult:
+    """A finished generation: the text and what is known about how it was made."""
+
     text: str
     model: str
+    #: The backend instance that generated it (its name, e.g. "gguf" or a table's name).
     provider: str
     finish_reason: FinishReason = "stop"
     usage: TokenUsage = attrs.field(factory=TokenUsage)
     latency_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """`text`, `model`, `backend`, `finish_reason`, `tokens` (TokenUsage dict),
+        `latency_ms`."""
+        return {
+            "text": self.text,
+            "model": self.model,
+            "backend": self.provider,
+            "finish_reason": self.finish_reason,
+            "tokens": self.usage.to_dict(),
+            "latency_ms": self.latency_ms,
+        }
 
 
 @attrs.frozen

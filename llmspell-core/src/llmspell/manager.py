@@ -27,7 +27,18 @@ from .errors import (
     RuntimeFailure,
 )
 from .inference import GenerationParams
-from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, ModelListing
+from .models import (
+    PRESENT,
+    PULLED,
+    CatalogEntry,
+    HealthStatus,
+    LocalModel,
+    ModelInfo,
+    ModelListing,
+    PullProgress,
+    PullResult,
+    RemoveResult,
+)
 from .plugins import PluginRecord, list_plugins, plugin_manager
 from .registry import BackendFault, Registry
 from .registry import build as build_registry
@@ -165,9 +176,24 @@ class Manager:
         r = self.resolve(spec)
         return r.backend.info(r.spec.name)
 
-    def remove(self, spec: str | ModelSpec) -> None:
+    def remove(self, spec: str | ModelSpec) -> RemoveResult:
         r = self.resolve(spec)
         r.backend.remove(r.spec.name)
+        return RemoveResult(r.spec.name, r.backend.name)
+
+    def installed(
+        self, spec: str | ModelSpec, quantization: str | None = None
+    ) -> LocalModel | None:
+        """The installed model `spec` names (in `quantization`, if given), or None."""
+        try:
+            r = self.resolve(spec)
+            models = contained(r.backend, "list its models", r.backend.list_models)
+        except LlmspellError:
+            return None
+        found = next((m for m in models if m.name == r.spec.name), None)
+        if found and quantization and (found.quantization or "").upper() != quantization.upper():
+            return None  # another quantization was asked for: the backend decides
+        return found
 
     def pull(
         self,
@@ -176,15 +202,36 @@ class Manager:
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
-        """Download a model; a spec without a backend goes to the first healthy one that pulls."""
-        r = self._pull_target(naming.for_pull(self, self.parse(spec)))  # `llama3.2` → :1b (#15)
+    ) -> PullResult:
+        """Download a model; a spec without a backend goes to the first healthy one that pulls.
+
+        Unless `force`, a model already installed is not pulled again (status "present").
+        """
+        parsed = naming.for_pull(self, self.parse(spec))  # `llama3.2` → `llama3.2:1b` (#15)
+        report = progress or (lambda _event: None)
+        present = None if force else self.installed(parsed, quantization)
+        if present is not None and overrides(self.backend(present.backend), "pull"):
+            size = present.size_bytes
+            report(PullProgress(parsed.name, "already present", size, size))
+            return PullResult(present, PRESENT)
+        r = self._pull_target(parsed)
+        fetched = [0]
+
+        def track(event: PullProgress) -> None:
+            if event.total:
+                fetched[0] = event.completed
+            report(event)
+
         try:
-            return r.backend.pull(
-                r.spec.name, force=force, quantization=quantization, progress=progress
+            out = r.backend.pull(
+                r.spec.name, force=force, quantization=quantization, progress=track
             )
         except ModelNotFoundError as exc:
             raise naming.explained(exc, self, r.spec) from None  # with "did you mean" (#15)
+        result = out if isinstance(out, PullResult) else PullResult(out, PULLED)
+        if result.status == PULLED and not result.bytes_downloaded:
+            result = attrs.evolve(result, bytes_downloaded=fetched[0])
+        return result
 
     def _pull_target(self, spec: ModelSpec) -> Resolution:
         if spec.target_backend:
@@ -206,8 +253,17 @@ class Manager:
     def available(
         self, backend: str | None = None, recommended: bool = False
     ) -> list[CatalogEntry]:
-        chosen = [self.backend(backend)] if backend else list(self.backends.values())
-        entries = [e for b in chosen for e in _catalog(b)]
+        """Pullable models; a backend named explicitly raises its catalog's error."""
+        if backend is not None:
+            b = self.backend(backend)
+            entries = contained(b, "read its catalog", b.available)
+        else:
+            entries = []
+            for b in self.backends.values():
+                try:
+                    entries += contained(b, "read its catalog", b.available)
+                except LlmspellError as exc:
+                    self.on_note(f"skipped {b.name}: {exc}")
         return [e for e in entries if e.recommended] if recommended else entries
 
     def import_file(
@@ -284,10 +340,10 @@ def contained(backend: Backend, action: str, call: Callable[[], T]) -> T:
 
 
 def _catalog(backend: Backend) -> list[CatalogEntry]:
+    """For choosing where to pull: a catalog that cannot be read counts as empty."""
     try:
         return backend.available()
-    except Exception as exc:
-        log.warning("%s: cannot read the catalog: %s", backend.name, exc)
+    except Exception:
         return []
 
 

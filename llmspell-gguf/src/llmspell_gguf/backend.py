@@ -10,7 +10,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 import attrs
-from llmspell import Backend, BackendSettings, BackendUnavailableError, HealthStatus
+from llmspell import (
+    Backend,
+    BackendSettings,
+    BackendUnavailableError,
+    HealthStatus,
+    LoadedModel,
+    PullResult,
+)
 
 from . import hardware, loader
 from .concurrency import GenerationSlots
@@ -69,28 +76,37 @@ class GgufBackend(Backend):
             "context_size": self.options.context_size,
             "flash_attention": self.options.flash_attention,
             "max_concurrent": self.slots.limit,
-            "loaded": [str(p) for p in loader.loaded_paths()],
         }
+        loaded = self._loaded()
         try:
             loader.gpu_layers(self.options.device)
         except BackendUnavailableError as exc:
             return HealthStatus(
                 self.name, False, version, str(exc), endpoint=endpoint, device=device,
-                details=details,
+                loaded=loaded, details=details,
             )  # fmt: skip
         try:
             count = len(self.store.list_models())
         except Exception as exc:  # a broken model directory must not hide the backend
             return HealthStatus(
                 self.name, False, version, f"Cannot read the model directory: {exc}",
-                endpoint=endpoint, device=device, details=details,
+                endpoint=endpoint, device=device, loaded=loaded, details=details,
             )  # fmt: skip
         if self.store.problems:  # e.g. a damaged manifest.json, skipped by the listing
             details["notes"] = list(self.store.problems)
         return HealthStatus(
             self.name, True, version, model_count=count, endpoint=endpoint, device=device,
-            details=details,
+            loaded=loaded, details=details,
         )  # fmt: skip
+
+    def _loaded(self) -> list[LoadedModel]:
+        """The files llama.cpp holds in this process, named as this backend's models."""
+        names = {provider.path: model for model, provider in self._providers.items()}
+        out = []
+        for path in loader.loaded_paths():
+            size = path.stat().st_size if path.exists() else None
+            out.append(LoadedModel(names.get(path, path.name), path, size))
+        return out
 
     # -- inference ---------------------------------------------------------------
 
@@ -131,7 +147,7 @@ class GgufBackend(Backend):
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
         if force and (path := self.store.usable_path(model)) is not None:
             loader.unload(path)
         return self.store.pull(model, force=force, quantization=quantization, progress=progress)

@@ -24,7 +24,15 @@ from llmspell.errors import (
     ModelNotFoundError,
     NotSupportedError,
 )
-from llmspell.models import CatalogEntry, LocalModel, ModelInfo, PullProgress
+from llmspell.models import (
+    PRESENT,
+    PULLED,
+    CatalogEntry,
+    LocalModel,
+    ModelInfo,
+    PullProgress,
+    PullResult,
+)
 
 # `catalog`, `sources` and `download` are imported where used: `list` and `info` (which must
 # stay fast) need none of them.
@@ -267,9 +275,7 @@ class GgufStore:
                 linked=link,
             )
             self.directory.write_manifest(entry, manifest)
-        return attrs.evolve(self._local(entry, manifest), details={
-            **self._local(entry, manifest).details, "status": "imported"
-        })  # fmt: skip
+        return self._local(entry, manifest)
 
     def remove(self, name: str) -> None:
         """Delete a model's entry (whole, broken or half-pulled), and nothing outside it."""
@@ -303,7 +309,7 @@ class GgufStore:
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
         validate_name(name)
         with store_errors(self.root, f"pulling {name}"):
             tidy(self.directory)
@@ -312,15 +318,15 @@ class GgufStore:
     def _pull(self, name: str, force: bool, quantization: str | None, emit: _Emitter) -> LocalModel:
         if not force and (present := self._present(name, quantization)) is not None:
             emit("already present")
-            return present
+            return PullResult(present, PRESENT)
         lock = self.directory.inside(self.directory.lock_path(name))
         with exclusive(lock, on_wait=lambda: emit(f"waiting for another pull of {name}")):
             if not force and (present := self._present(name, quantization)) is not None:
-                emit("already present")
-                return present
+                emit("already present")  # another process pulled it while we waited
+                return PullResult(present, PRESENT)
             request = self._resolve(name, quantization)
             try:
-                return self._fetch(request, force, emit)
+                return PullResult(self._fetch(request, force, emit), PULLED)
             finally:
                 _drop_if_empty(self.directory.entry(name))
 
@@ -334,7 +340,7 @@ class GgufStore:
             return None
         if quantization and (local.quantization or "").lower() != quantization.lower():
             return None
-        return attrs.evolve(local, details={**local.details, "status": "already present"})
+        return local
 
     def _resolve(self, name: str, quantization: str | None) -> _Request:
         from . import catalog as catalog_mod
@@ -503,8 +509,7 @@ class GgufStore:
         if old is not None and old.file != file:
             remove_quietly(entry / old.file)
         emit("success", header.file_size, header.file_size)
-        local = self._local(entry, manifest)
-        return attrs.evolve(local, details={**local.details, "status": "pulled"})
+        return self._local(entry, manifest)
 
     # -- helpers -----------------------------------------------------------------------------
 

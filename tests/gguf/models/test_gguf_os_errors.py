@@ -155,7 +155,7 @@ def test_a_disk_that_fills_up_during_a_download_keeps_the_partial_for_the_resume
         assert partial.stat().st_size > 0
         filler.unlink()
 
-        pulled = Manager().pull("gguf/hf.co/test-org/big-GGUF:F32")
+        pulled = Manager().pull("gguf/hf.co/test-org/big-GGUF:F32").model
 
         assert pulled.path.read_bytes() == model.read_bytes()
         assert any(r.range for r in hub.downloads())  # resumed, not started over

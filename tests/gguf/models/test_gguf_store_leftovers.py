@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import time
 
 import pytest
 from llmspell import BadInputError, DownloadError, Manager, ModelNotFoundError, SpecError
 
-from tests.cli.helpers import llmspell
+from tests.cli.helpers import LLMSPELL, llmspell
+from tests.gguf.models.conftest import SMOL_FILE
 
 GOOD = {"name": "bad:1", "file": "x.gguf", "source": "import:/x.gguf", "size": 1}
 
@@ -140,3 +143,31 @@ def test_import_over_a_damaged_entry_says_how_to_clear_it(smollm2_path, model_di
     (model_dir / "bad@1" / "manifest.json").write_text("{}")
     with pytest.raises(BadInputError, match=r"skipped .*manifest\.json: it has no 'name'"):
         m.import_file(str(smollm2_path), "bad:1", link=True)
+
+
+def test_a_pull_killed_mid_download_is_never_listed_and_the_next_pull_resumes_it(
+    hub, config_file, model_dir
+):
+    hub.bytes_per_second = 20_000_000  # about 5 s for SmolLM2's 98 MB
+    partial = model_dir / "smol@135m" / f"{SMOL_FILE}.partial"
+    pull = subprocess.Popen(
+        [LLMSPELL, "model", "pull", "gguf/smol:135m"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size > 4_000_000):
+        assert time.monotonic() < deadline and pull.poll() is None
+        time.sleep(0.05)
+    pull.kill()  # SIGKILL: no cleanup of any kind
+    pull.wait()
+    hub.bytes_per_second = None
+
+    listed = llmspell("model", "list")
+
+    assert "smol" not in listed.stdout
+    assert partial.exists() and partial.with_name(partial.name + ".json").exists()
+    assert list((model_dir / ".locks").iterdir()) == []  # the dead holder's lock file is gone
+    resumed = llmspell("model", "pull", "gguf/smol:135m")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming SmolLM2-135M-Instruct.Q4_1.gguf" in resumed.stderr

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from cyclopts import Parameter
 
-from .. import schema
 from ..errors import FAILURE, INTERRUPTED, OK
 from ..formatting import (
     display_path,
@@ -22,9 +21,6 @@ from ..formatting import (
 )
 from ..options import BackendName, FileName, Format, ModelName  # completers (#15)
 from ..session import manager, note, skipped_line
-
-if TYPE_CHECKING:
-    from llmspell import LocalModel, Manager, ModelSpec
 
 
 def list_models(
@@ -42,7 +38,7 @@ def list_models(
     models = manager().list_models(backend)
     skipped = models.skipped
     if format == "json":
-        print(to_json({"models": [schema.local_model(x) for x in models], "skipped": skipped}))
+        print(to_json(models.to_dict()))
         return OK
     if models:
         headers = ["name", "backend", "size", "quantization", "modified"]
@@ -86,21 +82,24 @@ def pull(
     spec
         Model specifier: [provider/]model[:variant][@backend].
     """
+    from llmspell.models import PRESENT, PullResult
+
     from ..progress import PullReporter
 
     m = manager()
     parsed = m.parse(spec)
-    present = None if force else _present(m, parsed, quantization)
-    if present is not None:
+    present = None if force else m.installed(parsed, quantization)
+    if present is not None:  # said before any progress line is drawn
+        result = PullResult(present, PRESENT)
         if format == "json":
-            print(to_json({"status": "present", "model": schema.local_model(present)}))
+            print(to_json(result.to_dict()))
         else:
             print(f"{present.id} is already present; pass --force to download it again.")
         return OK
     reporter = PullReporter(sys.stderr)
     started = time.monotonic()
     try:
-        model = m.pull(parsed, force=force, quantization=quantization, progress=reporter)
+        result = m.pull(parsed, force=force, quantization=quantization, progress=reporter)
     except KeyboardInterrupt:
         reporter.close()  # end the bar's line before the message
         print(
@@ -111,25 +110,14 @@ def pull(
     finally:
         reporter.close()
     seconds = time.monotonic() - started
+    model = result.model
     if format == "json":
-        print(to_json({"status": "pulled", "model": schema.local_model(model)}))
+        print(to_json(result.to_dict()))
+    elif result.status == PRESENT:
+        print(f"{model.id} is already present; pass --force to download it again.")
     else:
         print(f"Pulled {model.id} ({human_size(model.size_bytes)}) in {seconds:.1f} s.")
     return OK
-
-
-def _present(m: Manager, spec: ModelSpec, quantization: str | None) -> LocalModel | None:
-    """The installed model a pull of `spec` would produce, if it is already there."""
-    from llmspell import LlmspellError
-
-    try:
-        r = m.resolve(spec)
-        found = next((x for x in r.backend.list_models() if x.name == r.spec.name), None)
-    except LlmspellError:
-        return None
-    if found and quantization and (found.quantization or "").upper() != quantization.upper():
-        return None  # another quantization was asked for: the backend decides
-    return found
 
 
 def remove(
@@ -150,7 +138,7 @@ def remove(
     """
     m = manager()
     r = m.resolve(model)
-    target = f"{r.backend.name}/{r.spec.name}"
+    target = f"{r.backend.name}/{r.spec.name}"  # asked about exactly what will be removed
     if not yes:
         if not sys.stdin.isatty():
             from llmspell import BadInputError
@@ -161,11 +149,11 @@ def remove(
         if not _confirm(f"Remove {target}? [y/N] "):
             print(f"Kept {target}.", file=sys.stderr)
             return FAILURE
-    m.remove(r.spec.with_backend(r.backend.name))
+    removed = m.remove(r.spec.with_backend(r.backend.name))
     if format == "json":
-        print(to_json({"status": "removed", "id": target, "backend": r.backend.name}))
+        print(to_json(removed.to_dict()))
     else:
-        print(f"Removed {target}.")
+        print(f"Removed {removed.id}.")
     return OK
 
 
@@ -186,7 +174,7 @@ def info(model: ModelName, /, *, format: Format = "text") -> int:
     """
     i = manager().info(model)
     if format == "json":
-        print(to_json(schema.model_info(i)))
+        print(to_json(i.to_dict()))
         return OK
     params = None
     if i.parameter_count is not None:
@@ -235,7 +223,7 @@ def available(
     """List models that can be pulled, with download sizes."""
     entries = manager().available(backend, recommended)
     if format == "json":
-        print(to_json({"models": [schema.catalog_entry(e) for e in entries]}))
+        print(to_json({"models": [e.to_dict() for e in entries]}))
         return OK
     if not entries:
         print("No catalog entries" + (f" for {backend}." if backend else "."))
@@ -252,7 +240,7 @@ def status(*, format: Format = "text") -> int:
     """Show each backend: ready or not and why, version, models."""
     statuses = manager().status()
     if format == "json":
-        print(to_json({"backends": [schema.health(s) for s in statuses]}))
+        print(to_json({"backends": [s.to_dict() for s in statuses]}))
         return OK
     if not statuses:
         print(_no_backends())
@@ -304,15 +292,14 @@ def import_model(
     path
         The model file.
     """
-    from llmspell import BadInputError
+    from llmspell import BadInputError, ImportResult
 
     file = Path(path).expanduser()
     if not file.is_file():
         raise BadInputError(f"{file} is not a file. Give the path of a model file to import.")
-    kwargs = {"backend": backend} if backend else {}
-    model = manager().import_file(str(file), name, link=link, **kwargs)
+    model = manager().import_file(str(file), name, backend=backend, link=link)
     if format == "json":
-        print(to_json({"status": "imported", "model": schema.local_model(model)}))
+        print(to_json(ImportResult(model, file, link).to_dict()))
     else:
         how = "Linked" if link else "Imported"
         print(f"{how} {model.id} ({human_size(model.size_bytes)}) from {file}.")
