@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
@@ -166,19 +166,5 @@ def print_reply(agent: Agent, text: str, out: TextIO, *, wrap: bool = True) -> O
 
 
 def reply_to_json(result: CompletionResult) -> str:
-    """`--format json`: the core's CompletionResult serialization."""
-    to_dict = getattr(result, "to_dict", None)
-    return to_json(to_dict() if callable(to_dict) else _result_dict(result))
-
-
-def _result_dict(result: CompletionResult) -> dict[str, Any]:
-    """The same fields until the core's `CompletionResult.to_dict()` lands (contract, #11)."""
-    usage = result.usage
-    return {
-        "text": result.text,
-        "model": result.model,
-        "provider": result.provider,
-        "finish_reason": result.finish_reason,
-        "tokens": {"prompt": usage.prompt, "completion": usage.completion, "total": usage.total},
-        "latency_ms": result.latency_ms,
-    }
+    """`--format json`: the core's CompletionResult serialization, as Lua and the kernel get it."""
+    return to_json(result.to_dict())

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .manager import Manager
     from .spec import ModelSpec
 
+
 def base_and_tag(name: str) -> tuple[str, str | None]:
     """`'llama3.2:1b'` -> `('llama3.2', '1b')`; a colon before the last `/` is not a tag."""
     head, slash, last = name.rpartition("/")
