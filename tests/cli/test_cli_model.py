@@ -17,6 +17,7 @@ LOCAL_MODEL_KEYS = {
     "modified_at",
     "modified",
     "path",
+    "status",  # store (#12): "ok", "dangling" or "missing"
     "details",
 }
 

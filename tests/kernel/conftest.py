@@ -55,3 +55,14 @@ def in_kernel_home(kernel, monkeypatch) -> Kernel:
     for key in ("LLMSPELL_HOME", "OLLAMA_HOST", "OLLAMA_MODELS", "HF_HUB_OFFLINE", "HF_HOME"):
         monkeypatch.setenv(key, kernel.env[key])
     return kernel
+
+
+@pytest.fixture
+def plugin_path(tmp_path) -> Path:
+    """PYTHONPATH holding the CLI tests' `scripted` plugin (a slow, resumable pull)."""
+    from tests.support.entry_points import write_plugin
+
+    root = tmp_path / "plugins"
+    source = (Path(__file__).parents[1] / "cli" / "plugin_scripted.py").read_text()
+    write_plugin(root, "llmspell-scripted", "llmspell_scripted", source, entry="scripted")
+    return root

@@ -137,6 +137,17 @@ class Manager:
         for fault in self.faults.values():
             self.on_note(f"{fault.name} is disabled: {fault.reason}")
 
+    def removal_target(self, spec: str | ModelSpec) -> Resolution:
+        """`resolve`, for a removal: a model no backend has is said so, without "pull it first"."""
+        try:
+            return self.resolve(spec)
+        except ModelNotFoundError:  # store (#12, item 7)
+            names = ", ".join(self.backends) or "none"
+            raise ModelNotFoundError(
+                f"Nothing to remove: no installed backend has {self.parse(spec).name!r} "
+                f"(installed: {names}). llmspell model list shows what is installed."
+            ) from None
+
     def _not_found(self, spec: ModelSpec) -> str:
         names = ", ".join(self.backends) or "none"
         down = [b.name for b in self.backends.values() if not health_of(b).healthy]
@@ -177,7 +188,7 @@ class Manager:
         return r.backend.info(r.spec.name)
 
     def remove(self, spec: str | ModelSpec) -> RemoveResult:
-        r = self.resolve(spec)
+        r = self.removal_target(spec)
         r.backend.remove(r.spec.name)
         return RemoveResult(r.spec.name, r.backend.name)
 

@@ -65,6 +65,8 @@ class LocalModel:
     modified_at: float | None = None  # Unix seconds
     path: Path | None = None
     details: dict[str, Any] = attrs.field(factory=dict)
+    #: "ok"; "dangling": linked to a file that is gone; "missing": its own file is gone.
+    status: str = "ok"
 
     @property
     def id(self) -> str:
@@ -72,7 +74,7 @@ class LocalModel:
 
     def to_dict(self) -> dict[str, Any]:
         """`id`, `name`, `backend`, `size_bytes`, `quantization`, `modified_at` (int),
-        `modified` (ISO), `path`, `details`."""
+        `modified` (ISO), `path`, `status`, `details`."""
         return {
             "id": self.id,
             "name": self.name,
@@ -82,6 +84,7 @@ class LocalModel:
             "modified_at": unix_seconds(self.modified_at),
             "modified": iso_time(self.modified_at),
             "path": _path(self.path),
+            "status": self.status,
             "details": json_safe(self.details),
         }
 

@@ -110,7 +110,7 @@ class GgufStore:
         for problem in self.problems:
             if problem not in _said:  # once per process, however many commands list
                 _said.add(problem)
-                log.warning("%s", problem)
+                log.warning("Note: %s", problem)  # the CLI's "Note:" lines, until a notes field
         models = {m.name: self._local(entry, m) for entry, m in found}
         for om in self._ollama_models():
             models.setdefault(om.name, self._ollama_local(om))
@@ -533,8 +533,8 @@ class GgufStore:
         }
         if manifest.repo:
             details["repo"] = manifest.repo
-        details["state"] = state_of(path, manifest)
-        if details["state"] != "ok":
+        status = state_of(path, manifest)
+        if status != "ok":
             details["missing"] = True
         return LocalModel(
             name=manifest.name,
@@ -544,6 +544,7 @@ class GgufStore:
             modified_at=manifest.pulled_at_seconds,
             path=path,
             details=details,
+            status=status,
         )
 
     def _ollama_models(self) -> list[OllamaModel]:

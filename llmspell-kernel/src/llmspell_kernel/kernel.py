@@ -214,7 +214,7 @@ class LlmspellKernel(Kernel):
 
         def progress(event: llmspell.PullProgress) -> None:
             self.session.send(
-                self.iopub_socket, "model_progress", attrs.asdict(event), parent=parent,
+                self.iopub_socket, "model_progress", event.to_dict(), parent=parent,
                 ident=self._topic("model_progress"),
             )  # fmt: skip
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -23,12 +22,11 @@ _OK = 0
 
 
 def _typed(cls: type, data: Mapping[str, Any]) -> Any:
-    """A core result class from its JSON form (derived keys such as `id` are dropped)."""
+    """A core result class from its `to_dict()` form (derived keys such as `id` dropped)."""
+    import cattrs
+
     names = {f.name for f in attrs.fields(cls)}
-    values = {k: v for k, v in data.items() if k in names}
-    if values.get("path") is not None:
-        values["path"] = Path(values["path"])
-    return cls(**values)
+    return cattrs.structure({k: v for k, v in data.items() if k in names}, cls)
 
 
 class _Answers:
@@ -73,6 +71,11 @@ def read_only(address: str, command: str, function: Any, **params: Any) -> int:
     else:
         positional = ()
     result = _ask(address, {"command": command, **fields})
+    if params.get("format") == "json":  # the kernel's document itself, byte for byte
+        from llmspell_cli.formatting import to_json
+
+        print(to_json(result))
+        return _OK
     state = session.current()
     previous = state._manager
     state._manager = _Answers(command, result)  # type: ignore[assignment]
@@ -105,9 +108,9 @@ def pull(address: str, spec: str, *, force: bool, quantization: str | None, form
     finally:
         reporter.close()
     model = result["model"]
-    if format == "json":
+    if format == "json":  # the kernel's document itself
         print(to_json(result))
-    elif result["status"] == "present":
+    elif result["status"] == "present":  # as model.pull says it
         print(f"{model['id']} is already present; pass --force to download it again.")
     else:
         seconds = time.monotonic() - started

@@ -20,19 +20,9 @@ _FIELDS = {"command", "backend", "model", "force", "quantization", "recommended"
 Progress = Callable[[PullProgress], None]
 
 
-def _schema() -> Any:
-    from llmspell_cli import schema
-
-    return schema
-
-
-def _text(content: Mapping[str, Any], key: str, required: bool = False) -> str | None:
+def _text(content: Mapping[str, Any], key: str) -> str | None:
     value = content.get(key)
-    if value is None:
-        if required:
-            raise BadInputError(f"model_request {content.get('command')!r} needs a {key!r}.")
-        return None
-    if not isinstance(value, str) or not value.strip():
+    if value is not None and (not isinstance(value, str) or not value.strip()):
         raise BadInputError(f"model_request field {key!r} must be a non-empty string.")
     return value
 
@@ -44,20 +34,9 @@ def _flag(content: Mapping[str, Any], key: str) -> bool:
     return value
 
 
-def _present(m: llmspell.Manager, spec: Any, quantization: str | None) -> Any:
-    """The installed model a pull of `spec` would produce, if it is already there."""
-    try:
-        r = m.resolve(spec)
-        found = next((x for x in m.list_models(r.backend.name) if x.name == r.spec.name), None)
-    except LlmspellError:
-        return None
-    if found and quantization and (found.quantization or "").upper() != quantization.upper():
-        return None
-    return found
-
-
 def run(m: llmspell.Manager, content: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
-    """The `result` of one request; raises `LlmspellError` for the error reply."""
+    """The `result` of one request, from the core's `model_command` (the CLI's own JSON);
+    raises `LlmspellError` for the error reply."""
     command = content.get("command")
     if command not in COMMANDS:
         raise BadInputError(
@@ -69,34 +48,16 @@ def run(m: llmspell.Manager, content: Mapping[str, Any], progress: Progress) -> 
             f"model_request has unknown fields {', '.join(unknown)}; "
             f"known: {', '.join(sorted(_FIELDS))}."
         )
-    schema = _schema()
-    backend = _text(content, "backend")
-    if command == "list":
-        models = m.list_models(backend)
-        skipped = dict(getattr(models, "skipped", None) or m.skipped)
-        return {"models": [schema.local_model(x) for x in models], "skipped": skipped}
-    if command == "status":
-        return {"backends": [schema.health(s) for s in m.status()]}
-    if command == "available":
-        entries = m.available(backend, _flag(content, "recommended"))
-        return {"models": [schema.catalog_entry(e) for e in entries]}
-    model = _text(content, "model", required=True)
-    if command == "info":
-        return schema.model_info(m.info(model))
-    if command == "remove":
-        r = m.resolve(model)
-        target = f"{r.backend.name}/{r.spec.name}"
-        m.remove(f"{r.spec.name}@{r.backend.name}")
-        return {"status": "removed", "id": target, "backend": r.backend.name}
-    quantization = _text(content, "quantization")
-    parsed = m.parse(model)
-    present = None if _flag(content, "force") else _present(m, parsed, quantization)
-    if present is not None:
-        return {"status": "present", "model": schema.local_model(present)}
-    pulled = m.pull(
-        parsed, force=_flag(content, "force"), quantization=quantization, progress=progress
+    return llmspell.model_command(
+        m,
+        command,
+        backend=_text(content, "backend"),
+        model=_text(content, "model"),
+        force=_flag(content, "force"),
+        quantization=_text(content, "quantization"),
+        recommended=_flag(content, "recommended"),
+        progress=progress,
     )
-    return {"status": "pulled", "model": schema.local_model(pulled)}
 
 
 def reply(m: llmspell.Manager, content: Mapping[str, Any], progress: Progress) -> dict[str, Any]:

@@ -42,11 +42,14 @@ def list_models(
         return OK
     if models:
         headers = ["name", "backend", "size", "quantization", "modified"]
+        # store (#12): a status column when a model cannot run (e.g. a dangling link)
+        broken = any(x.status != "ok" for x in models)
+        headers += ["status"] if broken else []
         rows = []
         for x in models:
             when = _full_time(x.modified_at) if verbose else relative_time(x.modified_at)
             size = human_size(x.size_bytes or None)  # 0: the backend does not know
-            row = [x.name, x.backend, size, x.quantization, when]
+            row = [x.name, x.backend, size, x.quantization, when, *([x.status] if broken else [])]
             rows.append([*row, display_path(x.path)] if verbose else row)
         print(table([*headers, "path"] if verbose else headers, rows))
     else:
@@ -137,7 +140,7 @@ def remove(
         The model to remove, e.g. smollm2:135m or gguf/smollm2:135m.
     """
     m = manager()
-    r = m.resolve(model)
+    r = m.removal_target(model)
     target = f"{r.backend.name}/{r.spec.name}"  # asked about exactly what will be removed
     if not yes:
         if not sys.stdin.isatty():
