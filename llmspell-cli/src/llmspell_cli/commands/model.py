@@ -263,6 +263,8 @@ def status(*, format: Format = "text") -> int:
     for s in statuses:
         if s.error:
             print(f"{s.backend}: {s.error}")
+        for remark in s.notes:  # store (#12): e.g. a damaged manifest that was skipped
+            print(f"{s.backend}: note: {remark}")
     return OK
 
 
