@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import attrs
 
+from . import names as naming  # forgiving model names (#15)
 from .agent import Agent
 from .backend import Backend, ProgressCallback, overrides
 from .config import Config, load_config
@@ -107,7 +108,7 @@ class Manager:
 
     def resolve(self, spec: str | ModelSpec) -> Resolution:
         """Which backend serves `spec`; `local/...` is resolved by the resolution hook."""
-        parsed = self.parse(spec)
+        parsed = naming.with_default_tag(self, self.parse(spec))  # `smollm2` → `smollm2:135m` (#15)
         if parsed.target_backend:
             return Resolution(self.backend(parsed.target_backend), parsed)
         self._check_default_backend()
@@ -154,9 +155,10 @@ class Manager:
         pullers = [b for b in self.backends.values() if overrides(b, "pull")]
         ready = [b for b in pullers if health_of(b).healthy] or pullers
         at = f"@{ready[0].name}" if ready else ""
+        pull = f"llmspell model pull {spec.name}{at}"
         return (
             f"No installed backend has {spec.name!r} (installed: {names}{hint}). "
-            f"Pull it first, e.g. llmspell model pull {spec.name}{at}."
+            + naming.next_step(self, spec, pull)  # "did you mean", or a pull that works (#15)
         )
 
     # -- status and model management -----------------------------------------
@@ -216,7 +218,7 @@ class Manager:
 
         Unless `force`, a model already installed is not pulled again (status "present").
         """
-        parsed = self.parse(spec)
+        parsed = naming.for_pull(self, self.parse(spec))  # `llama3.2` → `llama3.2:1b` (#15)
         report = progress or (lambda _event: None)
         present = None if force else self.installed(parsed, quantization)
         if present is not None and overrides(self.backend(present.backend), "pull"):
@@ -231,7 +233,12 @@ class Manager:
                 fetched[0] = event.completed
             report(event)
 
-        out = r.backend.pull(r.spec.name, force=force, quantization=quantization, progress=track)
+        try:
+            out = r.backend.pull(
+                r.spec.name, force=force, quantization=quantization, progress=track
+            )
+        except ModelNotFoundError as exc:
+            raise naming.explained(exc, self, r.spec) from None  # with "did you mean" (#15)
         result = out if isinstance(out, PullResult) else PullResult(out, PULLED)
         if result.status == PULLED and not result.bytes_downloaded:
             result = attrs.evolve(result, bytes_downloaded=fetched[0])
