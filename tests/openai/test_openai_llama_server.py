@@ -67,7 +67,8 @@ def test_usage_of_a_stream_is_unknown_when_the_server_ignores_include_usage(mana
     # llama-cpp-python's server accepts stream_options but sends no usage chunk.
     final = list(manager.agent(SPEC).stream("Name a colour.", GenerationParams(max_tokens=5)))[-1]
     usage = final.result.usage
-    assert (usage.prompt, usage.completion) in ((None, None), (0, 0))
+    assert (usage.prompt, usage.completion, usage.total) == (None, None, None)
+    assert final.result.to_dict()["tokens"] == {"prompt": None, "completion": None, "total": None}
 
 
 def test_max_tokens_cuts_the_answer_with_finish_reason_length(manager):
@@ -87,6 +88,12 @@ def test_llmspell_only_sampling_parameters_reach_a_server_that_reads_them(manage
     assert first == again
 
 
+def test_local_specs_find_the_model_on_the_server(manager):
+    resolution = manager.resolve(f"local/{MODEL_ID}")
+    assert resolution.backend.name == "vllm"
+    assert resolution.spec.name == MODEL_ID
+
+
 def test_info_reports_what_the_server_says(manager):
     info = manager.info(SPEC)
     assert info.id == SPEC
@@ -104,8 +111,9 @@ def test_a_model_the_server_does_not_serve_is_not_found_with_the_list_it_serves(
 
 
 def test_pull_and_remove_are_not_supported_and_name_the_servers_tool(manager):
+    assert manager.pull(SPEC).status == "present"  # served already: nothing to do
     with pytest.raises(NotSupportedError, match=r"llama_cpp\.server --model"):
-        manager.pull(SPEC)
+        manager.pull("vllm/meta-llama/Llama-3.1-8B-Instruct")
     with pytest.raises(NotSupportedError, match="cannot remove models"):
         manager.backend("vllm").remove(MODEL_ID)
 

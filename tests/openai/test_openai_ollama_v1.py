@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from llmspell import GenerationParams, InferenceError, Manager, ModelNotFoundError
+from llmspell import GenerationParams, InferenceError, Manager, ModelNotFoundError, RuntimeFailure
 
 from tests.openai.strict_gateway import StrictGateway
 from tests.support.ollama_server import MID_STREAM_ERROR, OllamaTestServer
@@ -142,3 +142,39 @@ def test_llmspell_chat_with_the_server_down_fails_with_exit_1_and_the_url(config
         f"Error: The OpenAI-compatible server 'ov1' is not reachable at {closed_url} "
         "(connection refused). Start the server, or fix base_url under [providers.ov1]."
     )
+
+
+def test_a_server_error_is_retried_by_the_client_then_said_in_a_sentence(ollama, configure):
+    ollama.error_after = 0  # every non-streamed chat answers HTTP 500
+    configure(ov1={"base_url": ollama.url + "/v1", "options": {"max_retries": 1}})
+    with pytest.raises(RuntimeFailure) as caught:
+        Manager().agent(SPEC).execute(PROMPT, GenerationParams(max_tokens=2))
+    assert len(ollama.requests_to("/v1/chat/completions")) == 2
+    assert str(caught.value) == (
+        f"The server 'ov1' at {ollama.url}/v1 failed to generate with 'smollm2:135m' "
+        f"(HTTP 500, after 1 retry): {MID_STREAM_ERROR}. Check the server's log and retry."
+    )
+
+
+def test_lua_sees_the_server_in_list_status_and_info(manager, capfd):
+    from llmspell_lua.commands import exec_code
+
+    code = f"""
+    local s = LocalLLM.status()
+    print(s.ov1.running, s.ov1.models)
+    local models = LocalLLM.list("ov1")
+    print(#models, models[1].id, models[1].backend, type(models[1].modified_at))
+    local info = LocalLLM.info("{SPEC}")
+    print(info.id, info.backend, info.format)
+    local agent = Agent.create({{ model = "{SPEC}" }})
+    local r = agent:execute({{ text = "{PROMPT}" }})
+    print(r.metadata.provider, r.metadata.tokens.completion)
+    """
+    capfd.readouterr()
+    assert exec_code(code, ()) == 0, capfd.readouterr().err
+    assert capfd.readouterr().out.splitlines() == [
+        "true\t1",
+        f"1\t{SPEC}\tov1\tnumber",
+        f"{SPEC}\tov1\topenai",
+        "ov1\t8",
+    ]

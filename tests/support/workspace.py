@@ -10,4 +10,5 @@ PACKAGES = [
     "llmspell-cli",
     "llmspell-lua",
     "llmspell-openai",
+    "llmspell-kernel",
 ]

@@ -101,6 +101,10 @@ def key_refused(exc: openai.APIStatusError, where: Where) -> BackendUnavailableE
     )
 
 
+def _retries(count: int) -> str:
+    return f"{count} {'retry' if count == 1 else 'retries'}"
+
+
 def status_failure(exc: openai.APIStatusError, where: Where, action: str) -> LlmspellError:
     code = exc.status_code
     if code in (401, 403):
@@ -109,13 +113,13 @@ def status_failure(exc: openai.APIStatusError, where: Where, action: str) -> Llm
     if code == 429:
         return RuntimeFailure(
             f"The server {where.name!r} at {where.url} is limiting requests (HTTP 429) and still "
-            f"was after {where.retries} retries: {said}. Wait a little and retry, or raise "
+            f"was after {_retries(where.retries)}: {said}. Wait a little and retry, or raise "
             f"max_retries under [providers.{where.name}.options]."
         )
     if code >= 500:
         return RuntimeFailure(
             f"The server {where.name!r} at {where.url} failed to {action} (HTTP {code}, after "
-            f"{where.retries} retries): {said}. Check the server's log and retry."
+            f"{_retries(where.retries)}): {said}. Check the server's log and retry."
         )
     return RuntimeFailure(
         f"The server {where.name!r} at {where.url} refused to {action} (HTTP {code}): {said}."

@@ -1,4 +1,4 @@
-"""Token counts as the server reported them; unknown when it did not report any."""
+"""Token counts as the server reported them; unknown (None) when it did not report any."""
 
 from __future__ import annotations
 
@@ -12,10 +12,4 @@ def token_usage(usage: Any) -> TokenUsage:
 
 
 def unknown_usage() -> TokenUsage:
-    """The core's "unknown" usage (fields None) where the core has one, else zeros."""
-    try:
-        unknown = TokenUsage(None, None)  # type: ignore[arg-type]
-        unknown.total  # noqa: B018 - a core without unknown usage fails here
-        return unknown
-    except TypeError:
-        return TokenUsage()
+    return TokenUsage(None, None)
