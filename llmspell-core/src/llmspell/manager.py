@@ -25,7 +25,7 @@ from .errors import (
     NotSupportedError,
     RuntimeFailure,
 )
-from .inference import GenerationParams
+from .inference import DEFAULT_PARAMS, GenerationParams
 from .models import (
     PRESENT,
     PULLED,
@@ -313,8 +313,13 @@ class Manager:
             self.pull(spec, progress=progress)
             r = self.resolve(spec)
             provider = r.backend.provider(r.spec.name)
+        defaults = GenerationParams() if type(r.backend).server_defaults else DEFAULT_PARAMS
         return Agent(
-            provider, name=name, system_prompt=system_prompt, params=params or GenerationParams()
+            provider,
+            name=name,
+            system_prompt=system_prompt,
+            params=params or GenerationParams(),
+            defaults=defaults,
         )
 
     def plugins(self) -> list[PluginRecord]:
