@@ -92,6 +92,7 @@ def test_status_json(cli):
         "endpoint": None,
         "device": None,
         "loaded": [],
+        "notes": [],  # store (#12): problems that leave the backend usable
         "details": {},
     }
 

@@ -288,10 +288,12 @@ class HealthStatus:
     device: str | None = None
     loaded: tuple[LoadedModel, ...] = attrs.field(default=(), converter=tuple)
     details: dict[str, Any] = attrs.field(factory=dict)
+    #: Problems that leave the backend usable, one sentence each (e.g. a skipped manifest).
+    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         """`backend`, `healthy`, `version`, `error`, `model_count`, `endpoint`, `device`,
-        `loaded` (LoadedModel dicts), `details`."""
+        `loaded` (LoadedModel dicts), `notes`, `details`."""
         return {
             "backend": self.backend,
             "healthy": self.healthy,
@@ -301,6 +303,7 @@ class HealthStatus:
             "endpoint": self.endpoint,
             "device": self.device,
             "loaded": [m.to_dict() for m in self.loaded],
+            "notes": list(self.notes),
             "details": json_safe(self.details),
         }
 

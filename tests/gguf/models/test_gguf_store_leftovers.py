@@ -40,7 +40,7 @@ def test_a_damaged_manifest_is_reported_and_skipped_and_other_models_stay_usable
     assert m.info("good:1").architecture == "llama"
     (health,) = [s for s in m.status() if s.backend == "gguf"]
     assert health.healthy and health.model_count == 1
-    (note,) = health.details["notes"]
+    (note,) = health.notes
     assert note.startswith(f"skipped {model_dir / 'bad@1' / 'manifest.json'}: ")
     assert why in note
     assert note.endswith(
@@ -64,6 +64,8 @@ def test_model_list_on_the_command_line_notes_a_damaged_manifest(smollm2_path, m
     assert f"skipped {model_dir / 'bad@1' / 'manifest.json'}: it holds a JSON array" in (
         result.stderr
     )
+    status = llmspell("model", "status").stdout
+    assert f"gguf: note: skipped {model_dir / 'bad@1' / 'manifest.json'}: it holds" in status
 
 
 def test_removing_a_model_that_is_not_there_does_not_say_pull_it_first():

@@ -19,8 +19,8 @@ from ..formatting import (
     table,
     to_json,
 )
-from ..options import BackendName, Format
-from ..session import manager, note
+from ..options import BackendName, FileName, Format, ModelName  # completers (#15)
+from ..session import manager, note, skipped_line
 
 
 def list_models(
@@ -56,7 +56,7 @@ def list_models(
         where = f"on {backend}" if backend else "yet"
         print(f"No models installed {where}. See llmspell model available, then pull one.")
     for name, why in skipped.items():
-        note(f"skipped {name}: {why}")
+        note(skipped_line(name, why))  # one line; model status has the whole story (#15)
     return OK
 
 
@@ -67,7 +67,7 @@ def _full_time(timestamp: float | None) -> str:
 
 
 def pull(
-    spec: str,
+    spec: ModelName,
     /,
     *,
     force: Annotated[bool, Parameter(help="Download again even if the model is present.")] = False,
@@ -124,7 +124,7 @@ def pull(
 
 
 def remove(
-    model: str,
+    model: ModelName,
     /,
     *,
     yes: Annotated[
@@ -167,7 +167,7 @@ def _confirm(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def info(model: str, /, *, format: Format = "text") -> int:
+def info(model: ModelName, /, *, format: Format = "text") -> int:
     """Show a model's details: architecture, size, context, template.
 
     Parameters
@@ -263,6 +263,8 @@ def status(*, format: Format = "text") -> int:
     for s in statuses:
         if s.error:
             print(f"{s.backend}: {s.error}")
+        for remark in s.notes:  # store (#12): e.g. a damaged manifest that was skipped
+            print(f"{s.backend}: note: {remark}")
     return OK
 
 
@@ -280,7 +282,7 @@ def _no_backends() -> str:
 
 
 def import_model(
-    path: str,
+    path: FileName,
     /,
     *,
     name: Annotated[str | None, Parameter(help="Model name (default: from the file name).")] = None,
