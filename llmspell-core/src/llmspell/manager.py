@@ -328,16 +328,16 @@ class Manager:
         """An agent on `spec`; with `auto_pull_missing` a model that is not present is pulled."""
         try:
             r = self.resolve(spec)
-            provider = r.backend.provider(r.spec.name)
+            generator = r.backend.generator(r.spec.name)
         except ModelNotFoundError:
             if not self.config.auto_pull_missing:
                 raise
             self.pull(spec, progress=progress)
             r = self.resolve(spec)
-            provider = r.backend.provider(r.spec.name)
+            generator = r.backend.generator(r.spec.name)
         defaults = GenerationParams() if type(r.backend).server_defaults else DEFAULT_PARAMS
         return Agent(
-            provider,
+            generator,
             name=name,
             system_prompt=system_prompt,
             params=params or GenerationParams(),
