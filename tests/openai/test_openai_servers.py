@@ -72,6 +72,9 @@ def test_a_wrong_key_is_named_as_wrong_and_never_printed(keyed_server, configure
     assert "API key rejected" in err
     assert "Check api_key under [providers.keyed]" in err
     assert wrong not in err
+    code, out, err = cli("--debug", "model", "info", f"keyed/{MODEL_ID}")
+    assert code == 1
+    assert wrong not in out + err
 
 
 def test_the_right_key_from_the_environment_works(keyed_server, configure, monkeypatch):
@@ -97,6 +100,13 @@ def test_a_server_that_is_down_is_reported_fast_with_its_url(closed_url, configu
     code, out, err = cli("model", "list")
     assert code == 0
     assert "skipped vllm: The OpenAI-compatible server 'vllm' is not reachable" in out + err
+
+
+def test_a_host_name_that_does_not_resolve_is_named(configure):
+    configure(vllm={"base_url": "http://no-such-host.invalid:8000/v1"})
+    status = {s.backend: s for s in Manager().status()}["vllm"]
+    assert not status.healthy
+    assert "(the host name 'no-such-host.invalid' cannot be resolved)" in status.error
 
 
 def test_a_host_that_never_answers_costs_the_connect_timeout(configure):

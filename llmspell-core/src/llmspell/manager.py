@@ -7,6 +7,7 @@ first use and kept, so a model loaded once stays loaded for the life of the mana
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from collections.abc import Callable
@@ -15,17 +16,20 @@ from typing import TypeVar
 
 import attrs
 
+from . import names as naming  # forgiving model names (#15)
 from .agent import Agent
 from .backend import Backend, ProgressCallback, overrides
 from .config import Config, load_config
 from .errors import (
     BackendUnavailableError,
+    ConfigError,
     LlmspellError,
     ModelNotFoundError,
     NotSupportedError,
     RuntimeFailure,
+    UnknownBackendError,
 )
-from .inference import GenerationParams
+from .inference import DEFAULT_PARAMS, GenerationParams
 from .models import (
     PRESENT,
     PULLED,
@@ -107,7 +111,7 @@ class Manager:
 
     def resolve(self, spec: str | ModelSpec) -> Resolution:
         """Which backend serves `spec`; `local/...` is resolved by the resolution hook."""
-        parsed = self.parse(spec)
+        parsed = naming.with_default_tag(self, self.parse(spec))  # `smollm2` → `smollm2:135m` (#15)
         if parsed.target_backend:
             return Resolution(self.backend(parsed.target_backend), parsed)
         self._check_default_backend()
@@ -125,8 +129,19 @@ class Manager:
 
     def _check_default_backend(self) -> None:
         wanted = self.config.default_backend
-        if wanted:
-            self.backend(wanted)  # unknown: said with the list; broken: said why
+        if not wanted:
+            return
+        try:
+            self.backend(wanted)  # broken: raises why
+        except UnknownBackendError:
+            known = self.backend_names
+            hint = difflib.get_close_matches(wanted, [*known, *self.aliases], n=1)
+            extra = f" Did you mean {self.aliases.get(hint[0], hint[0])!r}?" if hint else ""
+            origin = str(self.config.source) if self.config.source else "the configuration"
+            raise ConfigError(
+                f"{origin}: default_backend is {wanted!r}, which is not an installed backend "
+                f"(installed: {', '.join(known) or 'none'}).{extra}"
+            ) from None
 
     def _note_faults(self) -> None:
         """Once per manager: commands that pass over a broken backend say so in one line."""
@@ -136,6 +151,17 @@ class Manager:
         for fault in self.faults.values():
             self.on_note(f"{fault.name} is disabled: {fault.reason}")
 
+    def removal_target(self, spec: str | ModelSpec) -> Resolution:
+        """`resolve`, for a removal: a model no backend has is said so, without "pull it first"."""
+        try:
+            return self.resolve(spec)
+        except ModelNotFoundError:  # store (#12, item 7)
+            names = ", ".join(self.backends) or "none"
+            raise ModelNotFoundError(
+                f"Nothing to remove: no installed backend has {self.parse(spec).name!r} "
+                f"(installed: {names}). llmspell model list shows what is installed."
+            ) from None
+
     def _not_found(self, spec: ModelSpec) -> str:
         names = ", ".join(self.backends) or "none"
         down = [b.name for b in self.backends.values() if not health_of(b).healthy]
@@ -143,9 +169,10 @@ class Manager:
         pullers = [b for b in self.backends.values() if overrides(b, "pull")]
         ready = [b for b in pullers if health_of(b).healthy] or pullers
         at = f"@{ready[0].name}" if ready else ""
+        pull = f"llmspell model pull {spec.name}{at}"
         return (
             f"No installed backend has {spec.name!r} (installed: {names}{hint}). "
-            f"Pull it first, e.g. llmspell model pull {spec.name}{at}."
+            + naming.next_step(self, spec, pull)  # "did you mean", or a pull that works (#15)
         )
 
     # -- status and model management -----------------------------------------
@@ -175,7 +202,7 @@ class Manager:
         return r.backend.info(r.spec.name)
 
     def remove(self, spec: str | ModelSpec) -> RemoveResult:
-        r = self.resolve(spec)
+        r = self.removal_target(spec)
         r.backend.remove(r.spec.name)
         return RemoveResult(r.spec.name, r.backend.name)
 
@@ -205,7 +232,7 @@ class Manager:
 
         Unless `force`, a model already installed is not pulled again (status "present").
         """
-        parsed = self.parse(spec)
+        parsed = naming.for_pull(self, self.parse(spec))  # `llama3.2` → `llama3.2:1b` (#15)
         report = progress or (lambda _event: None)
         present = None if force else self.installed(parsed, quantization)
         if present is not None and overrides(self.backend(present.backend), "pull"):
@@ -220,7 +247,12 @@ class Manager:
                 fetched[0] = event.completed
             report(event)
 
-        out = r.backend.pull(r.spec.name, force=force, quantization=quantization, progress=track)
+        try:
+            out = r.backend.pull(
+                r.spec.name, force=force, quantization=quantization, progress=track
+            )
+        except ModelNotFoundError as exc:
+            raise naming.explained(exc, self, r.spec) from None  # with "did you mean" (#15)
         result = out if isinstance(out, PullResult) else PullResult(out, PULLED)
         if result.status == PULLED and not result.bytes_downloaded:
             result = attrs.evolve(result, bytes_downloaded=fetched[0])
@@ -230,6 +262,7 @@ class Manager:
         if spec.target_backend:
             return Resolution(self.backend(spec.target_backend), spec)
         if self.config.default_backend:
+            self._check_default_backend()
             return Resolution(self.backend(self.config.default_backend), spec)
         self._note_faults()
         pullers = [b for b in self.backends.values() if overrides(b, "pull")]
@@ -302,8 +335,13 @@ class Manager:
             self.pull(spec, progress=progress)
             r = self.resolve(spec)
             provider = r.backend.provider(r.spec.name)
+        defaults = GenerationParams() if type(r.backend).server_defaults else DEFAULT_PARAMS
         return Agent(
-            provider, name=name, system_prompt=system_prompt, params=params or GenerationParams()
+            provider,
+            name=name,
+            system_prompt=system_prompt,
+            params=params or GenerationParams(),
+            defaults=defaults,
         )
 
     def plugins(self) -> list[PluginRecord]:

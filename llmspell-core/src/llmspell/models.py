@@ -65,6 +65,8 @@ class LocalModel:
     modified_at: float | None = None  # Unix seconds
     path: Path | None = None
     details: dict[str, Any] = attrs.field(factory=dict)
+    #: "ok"; "dangling": linked to a file that is gone; "missing": its own file is gone.
+    status: str = "ok"
 
     @property
     def id(self) -> str:
@@ -72,7 +74,7 @@ class LocalModel:
 
     def to_dict(self) -> dict[str, Any]:
         """`id`, `name`, `backend`, `size_bytes`, `quantization`, `modified_at` (int),
-        `modified` (ISO), `path`, `details`."""
+        `modified` (ISO), `path`, `status`, `details`."""
         return {
             "id": self.id,
             "name": self.name,
@@ -82,6 +84,7 @@ class LocalModel:
             "modified_at": unix_seconds(self.modified_at),
             "modified": iso_time(self.modified_at),
             "path": _path(self.path),
+            "status": self.status,
             "details": json_safe(self.details),
         }
 
@@ -285,10 +288,12 @@ class HealthStatus:
     device: str | None = None
     loaded: tuple[LoadedModel, ...] = attrs.field(default=(), converter=tuple)
     details: dict[str, Any] = attrs.field(factory=dict)
+    #: Problems that leave the backend usable, one sentence each (e.g. a skipped manifest).
+    notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         """`backend`, `healthy`, `version`, `error`, `model_count`, `endpoint`, `device`,
-        `loaded` (LoadedModel dicts), `details`."""
+        `loaded` (LoadedModel dicts), `notes`, `details`."""
         return {
             "backend": self.backend,
             "healthy": self.healthy,
@@ -298,6 +303,7 @@ class HealthStatus:
             "endpoint": self.endpoint,
             "device": self.device,
             "loaded": [m.to_dict() for m in self.loaded],
+            "notes": list(self.notes),
             "details": json_safe(self.details),
         }
 

@@ -15,6 +15,7 @@ from llmspell import (
     BackendSettings,
     BackendUnavailableError,
     HealthStatus,
+    LlmspellError,
     LoadedModel,
     PullResult,
 )
@@ -88,15 +89,14 @@ class GgufBackend(Backend):
         try:
             count = len(self.store.list_models())
         except Exception as exc:  # a broken model directory must not hide the backend
+            said = str(exc) if isinstance(exc, LlmspellError) else f"{type(exc).__name__}: {exc}"
             return HealthStatus(
-                self.name, False, version, f"Cannot read the model directory: {exc}",
+                self.name, False, version, f"Cannot read the model directory. {said}",
                 endpoint=endpoint, device=device, loaded=loaded, details=details,
             )  # fmt: skip
-        if self.store.problems:  # e.g. a damaged manifest.json, skipped by the listing
-            details["notes"] = list(self.store.problems)
         return HealthStatus(
             self.name, True, version, model_count=count, endpoint=endpoint, device=device,
-            loaded=loaded, details=details,
+            loaded=loaded, details=details, notes=self.store.problems,  # skipped manifests
         )  # fmt: skip
 
     def _loaded(self) -> list[LoadedModel]:
@@ -131,7 +131,9 @@ class GgufBackend(Backend):
     # -- model management (the store's) -------------------------------------------
 
     def list_models(self) -> list[LocalModel]:
-        return self.store.list_models()
+        models = self.store.list_models()
+        self.store.say_problems()  # damaged manifests were skipped: say so (health has notes)
+        return models
 
     def has_model(self, model: str) -> bool:
         return self.store.has(model)

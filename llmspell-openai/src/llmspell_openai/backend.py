@@ -42,6 +42,9 @@ class OpenAIBackend(Backend):
     priority: ClassVar[int] = 50
     options_type: ClassVar[type | None] = OpenAIOptions
     needs_table: ClassVar[bool] = True
+    #: Parameters a script leaves unset are not sent: the deployment decides (vLLM applies the
+    #: model's generation_config, LM Studio its presets, Ollama the Modelfile).
+    server_defaults: ClassVar[bool] = True
 
     def __init__(self, settings: BackendSettings) -> None:
         super().__init__(settings)

@@ -40,7 +40,7 @@ def test_a_damaged_manifest_is_reported_and_skipped_and_other_models_stay_usable
     assert m.info("good:1").architecture == "llama"
     (health,) = [s for s in m.status() if s.backend == "gguf"]
     assert health.healthy and health.model_count == 1
-    (note,) = health.details["notes"]
+    (note,) = health.notes
     assert note.startswith(f"skipped {model_dir / 'bad@1' / 'manifest.json'}: ")
     assert why in note
     assert note.endswith(
@@ -64,6 +64,18 @@ def test_model_list_on_the_command_line_notes_a_damaged_manifest(smollm2_path, m
     assert f"skipped {model_dir / 'bad@1' / 'manifest.json'}: it holds a JSON array" in (
         result.stderr
     )
+    status = llmspell("model", "status").stdout
+    assert f"gguf: note: skipped {model_dir / 'bad@1' / 'manifest.json'}: it holds" in status
+
+
+def test_removing_a_model_that_is_not_there_does_not_say_pull_it_first():
+    result = llmspell("model", "remove", "ghost:1", "-y")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "Error: Nothing to remove: no installed backend has 'ghost:1' (installed: "
+    )
+    assert result.stderr.endswith("llmspell model list shows what is installed.\n")
+    assert "Pull it first" not in result.stderr
 
 
 def test_import_name_with_a_backend_says_to_drop_it(smollm2_path):
@@ -90,7 +102,10 @@ def test_a_dangling_linked_model_is_listed_as_such_and_removed_by_its_plain_name
     moved.unlink()
 
     (listed,) = m.list_models("gguf")
-    assert listed.details["state"] == "dangling"
+    assert listed.status == "dangling" and listed.to_dict()["status"] == "dangling"
+    rows = [line.split() for line in llmspell("model", "list").stdout.splitlines()]
+    assert rows[0][-1] == "STATUS" and rows[1][:2] == ["fragile:1", "gguf"]
+    assert rows[1][-1] == "dangling"
     with pytest.raises(ModelNotFoundError, match=r"The GGUF file of fragile:1 is gone"):
         m.info("fragile:1")
     result = llmspell("model", "remove", "fragile:1", "-y")

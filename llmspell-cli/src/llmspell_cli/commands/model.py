@@ -20,8 +20,8 @@ from ..formatting import (
     table,
     to_json,
 )
-from ..options import BackendName, Format
-from ..session import manager, note
+from ..options import BackendName, FileName, Format, ModelName  # completers (#15)
+from ..session import manager, note, skipped_line
 
 
 def list_models(
@@ -48,18 +48,21 @@ def list_models(
         return OK
     if models:
         headers = ["name", "backend", "size", "quantization", "modified"]
+        # store (#12): a status column when a model cannot run (e.g. a dangling link)
+        broken = any(x.status != "ok" for x in models)
+        headers += ["status"] if broken else []
         rows = []
         for x in models:
             when = _full_time(x.modified_at) if verbose else relative_time(x.modified_at)
             size = human_size(x.size_bytes or None)  # 0: the backend does not know
-            row = [x.name, x.backend, size, x.quantization, when]
+            row = [x.name, x.backend, size, x.quantization, when, *([x.status] if broken else [])]
             rows.append([*row, display_path(x.path)] if verbose else row)
         print(table([*headers, "path"] if verbose else headers, rows))
     else:
         where = f"on {backend}" if backend else "yet"
         print(f"No models installed {where}. See llmspell model available, then pull one.")
     for name, why in skipped.items():
-        note(f"skipped {name}: {why}")
+        note(skipped_line(name, why))  # one line; model status has the whole story (#15)
     return OK
 
 
@@ -70,7 +73,7 @@ def _full_time(timestamp: float | None) -> str:
 
 
 def pull(
-    spec: str,
+    spec: ModelName,
     /,
     *,
     force: Annotated[bool, Parameter(help="Download again even if the model is present.")] = False,
@@ -132,7 +135,7 @@ def pull(
 
 
 def remove(
-    model: str,
+    model: ModelName,
     /,
     *,
     yes: Annotated[
@@ -151,7 +154,7 @@ def remove(
     if connect:
         return kernel_module("replay").remove(connect, model, yes=yes, format=format)
     m = manager()
-    r = m.resolve(model)
+    r = m.removal_target(model)
     target = f"{r.backend.name}/{r.spec.name}"  # asked about exactly what will be removed
     if not yes:
         if not sys.stdin.isatty():
@@ -178,7 +181,7 @@ def _confirm(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def info(model: str, /, *, format: Format = "text", connect: Connect = None) -> int:
+def info(model: ModelName, /, *, format: Format = "text", connect: Connect = None) -> int:
     """Show a model's details: architecture, size, context, template.
 
     Parameters
@@ -284,6 +287,8 @@ def status(*, format: Format = "text", connect: Connect = None) -> int:
     for s in statuses:
         if s.error:
             print(f"{s.backend}: {s.error}")
+        for remark in s.notes:  # store (#12): e.g. a damaged manifest that was skipped
+            print(f"{s.backend}: note: {remark}")
     return OK
 
 
@@ -301,7 +306,7 @@ def _no_backends() -> str:
 
 
 def import_model(
-    path: str,
+    path: FileName,
     /,
     *,
     name: Annotated[str | None, Parameter(help="Model name (default: from the file name).")] = None,
