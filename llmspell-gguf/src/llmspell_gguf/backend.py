@@ -10,7 +10,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 import attrs
-from llmspell import Backend, BackendSettings, BackendUnavailableError, HealthStatus
+from llmspell import (
+    Backend,
+    BackendSettings,
+    BackendUnavailableError,
+    HealthStatus,
+    LlmspellError,
+    LoadedModel,
+    PullResult,
+)
 
 from . import hardware, loader
 from .concurrency import GenerationSlots
@@ -69,28 +77,36 @@ class GgufBackend(Backend):
             "context_size": self.options.context_size,
             "flash_attention": self.options.flash_attention,
             "max_concurrent": self.slots.limit,
-            "loaded": [str(p) for p in loader.loaded_paths()],
         }
+        loaded = self._loaded()
         try:
             loader.gpu_layers(self.options.device)
         except BackendUnavailableError as exc:
             return HealthStatus(
                 self.name, False, version, str(exc), endpoint=endpoint, device=device,
-                details=details,
+                loaded=loaded, details=details,
             )  # fmt: skip
         try:
             count = len(self.store.list_models())
         except Exception as exc:  # a broken model directory must not hide the backend
+            said = str(exc) if isinstance(exc, LlmspellError) else f"{type(exc).__name__}: {exc}"
             return HealthStatus(
-                self.name, False, version, f"Cannot read the model directory: {exc}",
-                endpoint=endpoint, device=device, details=details,
+                self.name, False, version, f"Cannot read the model directory. {said}",
+                endpoint=endpoint, device=device, loaded=loaded, details=details,
             )  # fmt: skip
-        if self.store.problems:  # e.g. a damaged manifest.json, skipped by the listing
-            details["notes"] = list(self.store.problems)
         return HealthStatus(
             self.name, True, version, model_count=count, endpoint=endpoint, device=device,
-            details=details,
+            loaded=loaded, details=details, notes=self.store.problems,  # skipped manifests
         )  # fmt: skip
+
+    def _loaded(self) -> list[LoadedModel]:
+        """The files llama.cpp holds in this process, named as this backend's models."""
+        names = {provider.path: model for model, provider in self._providers.items()}
+        out = []
+        for path in loader.loaded_paths():
+            size = path.stat().st_size if path.exists() else None
+            out.append(LoadedModel(names.get(path, path.name), path, size))
+        return out
 
     # -- inference ---------------------------------------------------------------
 
@@ -115,7 +131,9 @@ class GgufBackend(Backend):
     # -- model management (the store's) -------------------------------------------
 
     def list_models(self) -> list[LocalModel]:
-        return self.store.list_models()
+        models = self.store.list_models()
+        self.store.say_problems()  # damaged manifests were skipped: say so (health has notes)
+        return models
 
     def has_model(self, model: str) -> bool:
         return self.store.has(model)
@@ -131,7 +149,7 @@ class GgufBackend(Backend):
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
         if force and (path := self.store.usable_path(model)) is not None:
             loader.unload(path)
         return self.store.pull(model, force=force, quantization=quantization, progress=progress)

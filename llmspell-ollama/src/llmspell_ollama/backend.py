@@ -24,6 +24,7 @@ from llmspell import (
     ModelInfo,
     ProgressCallback,
     PullProgress,
+    PullResult,
 )
 
 from .catalog import catalog
@@ -46,6 +47,8 @@ class OllamaBackend(Backend):
     type_name = "ollama"
     priority = 10
     options_type = OllamaOptions
+    #: Unset parameters stay unset: the model's Modelfile (tuned per model) decides them.
+    server_defaults = True
 
     def __init__(self, settings: BackendSettings) -> None:
         super().__init__(settings)
@@ -99,7 +102,8 @@ class OllamaBackend(Backend):
             model_count=len(models),
             endpoint=self.endpoint,
             device="managed by the Ollama server",
-            details={"loaded": loaded, "started_by_llmspell": conn.server_process is not None},
+            loaded=loaded,
+            details={"started_by_llmspell": conn.server_process is not None},
         )
 
     # -- models ----------------------------------------------------------------------
@@ -166,7 +170,7 @@ class OllamaBackend(Backend):
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
         """Ollama's pull stream, reported as byte totals summed over the model's layers."""
         if quantization:
             base, _, tag = model.partition(":")
@@ -183,7 +187,7 @@ class OllamaBackend(Backend):
             if present is not None:
                 size = present.size_bytes
                 report(PullProgress(model, "already present", size, size))
-                return present
+                return PullResult(present, "present")
         from .pulling import run_pull
 
         self._conn().run(lambda c: run_pull(c, model, report), action=f"pull {model!r}")
@@ -192,7 +196,7 @@ class OllamaBackend(Backend):
             raise DownloadError(
                 f"Ollama reported pulling {model!r} as done, but does not list it. Retry the pull."
             )
-        return found
+        return PullResult(found, "pulled")
 
     # -- inference --------------------------------------------------------------------
 
