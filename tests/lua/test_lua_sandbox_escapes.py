@@ -584,3 +584,18 @@ def test_a_runtime_stays_usable_after_hitting_the_limit(capfd):
     assert (first.exit_code, first.stopped) == (1, "memory")
     second = runtime.run_code('print("fine", #string.rep("x", 1000))')
     assert (second.exit_code, capfd.readouterr().out) == (0, "fine\t1000\n")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_generation_within_a_second(smollm2):
+    code, elapsed, err = interrupt_after_ready(
+        [
+            "exec",
+            f'local a = Agent.create({{ model = "{smollm2}", max_tokens = 4000 }})\n'
+            'print("ready")\n'
+            'print(pcall(a.complete, a, "Write a very long story."))\n'
+            'print("not reached")',
+        ]
+    )
+    assert (code, err) == (130, "Interrupted.\n")
+    assert elapsed < 1.0, elapsed
