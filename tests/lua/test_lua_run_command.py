@@ -65,8 +65,28 @@ def test_allow_unsafe_works_on_run_and_exec(isolated_home):
     assert llmspell_cli("exec", "--allow-unsafe", code).code == 0
     assert (isolated_home / "made-by-lua").exists()
     (isolated_home / "unsafe.lua").write_text('assert(io.open("out.txt", "w")):write("ok")\n')
-    assert llmspell_cli("run", "unsafe.lua", "--allow-unsafe").code == 0
+    assert llmspell_cli("run", "--allow-unsafe", "unsafe.lua").code == 0
     assert (isolated_home / "out.txt").read_text() == "ok"
+
+
+def test_options_after_the_script_name_belong_to_the_script(isolated_home):
+    (isolated_home / "unsafe.lua").write_text(
+        'print(llmspell.sandboxed, ...)\nassert(io.open("out.txt", "w")):write("ok")\n'
+    )
+    ran = llmspell_cli("run", "unsafe.lua", "--allow-unsafe", "--max-memory", "1G")
+    assert ran.code == 1
+    assert ran.out == "true\t--allow-unsafe\t--max-memory\t1G\n"
+    assert ran.err.startswith('unsafe.lua:2: io.open with mode "w" (writing) is disabled')
+    assert not (isolated_home / "out.txt").exists()
+
+
+def test_an_unknown_option_before_the_script_is_bad_input(isolated_home):
+    ran = llmspell_cli("run", "--alow-unsafe", "s.lua")
+    assert ran.code == 2
+    assert ran.err == (
+        "Error: llmspell run has no option '--alow-unsafe'; its options (--allow-unsafe, "
+        "--max-memory) go before the script, and everything after it goes to the script.\n"
+    )
 
 
 def test_stdin_and_stdout_are_the_real_ones():

@@ -23,16 +23,16 @@ def test_a_running_server_is_healthy_with_version_model_count_and_endpoint(manag
     assert status.version == VERSION
     assert status.model_count == 1
     assert status.endpoint == ollama_server.url
-    assert status.details["loaded"] == []
+    assert status.loaded == ()
     assert {r["path"] for r in ollama_server.requests} == {"/api/version", "/api/tags", "/api/ps"}
 
 
 def test_models_loaded_in_memory_are_listed_from_api_ps(manager):
     manager.agent(f"ollama/{MODEL}").complete("warm up", GenerationParams(max_tokens=1))
-    (loaded,) = ollama_status(manager).details["loaded"]
-    assert loaded["name"] == MODEL
-    assert loaded["size_bytes"] > 0
-    assert loaded["expires_at"] > time.time()
+    (loaded,) = ollama_status(manager).loaded
+    assert loaded.name == MODEL
+    assert loaded.size_bytes > 0
+    assert loaded.expires_at > time.time()
 
 
 def assert_down_fast(manager: Manager, limit: float) -> str:

@@ -15,6 +15,11 @@ at it. It answers what `huggingface_hub` 2.x asks, with the headers the hub send
 - the CDN (`GET|HEAD /lfs/{sha256}` on a second port): the bytes with `Content-Length`,
   `ETag`, `Accept-Ranges: bytes`, and `Range: bytes=N-` answered `206` with `Content-Range`.
 
+File names are the hub's `rfilename`s, so a repo may hold files in folders (`sub/x.gguf`)
+and, to play a hostile hub or mirror, names no real hub would list (`../../x.gguf`): the
+client normalizes such a URL's `..` segments away, and this server answers the normalized
+path with that file, as a naive mirror serving by path would.
+
 Failure modes, switched per test on the `HubServer` object: `gated` repos (401 with
 `X-Error-Code: GatedRepo`), `drop_first_download` (the first CDN GET without a Range sends
 the headers of the whole file, half the body, then closes the connection), `wrong_sha256`
@@ -30,6 +35,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import posixpath
 import threading
 import time
 from dataclasses import dataclass, field
@@ -89,6 +95,15 @@ class HubServer:
     def downloads(self) -> list[Request]:
         return [r for r in self.requests if r.server == "cdn" and r.method == "GET"]
 
+    def normalized(self, path: str) -> tuple[str, str, str] | None:
+        """(repo, revision, file) whose resolve URL, once `..` is normalized away, is `path`."""
+        for repo, files in self.repos.items():
+            for name in files:
+                for rev in ("main", self.commits[repo]):
+                    if posixpath.normpath(f"/{repo}/resolve/{rev}/{name}") == path:
+                        return repo, rev, name
+        return None
+
     def by_sha(self, sha: str) -> HubFile | None:
         for files in self.repos.values():
             for f in files.values():
@@ -123,6 +138,12 @@ class _Handler(BaseHTTPRequestHandler):
         parts = path.lstrip("/").split("/")
         if len(parts) >= 5 and parts[2] == "resolve":
             repo, revision, filename = "/".join(parts[:2]), parts[3], "/".join(parts[4:])
+            if filename in self.hub.repos.get(repo, {}):
+                return self._resolve(repo, revision, filename)
+        climbing = self.hub.normalized(path)
+        if climbing is not None:
+            return self._resolve(*climbing)
+        if len(parts) >= 5 and parts[2] == "resolve":
             return self._resolve(repo, revision, filename)
         self._error(404, "Not Found", None)
 

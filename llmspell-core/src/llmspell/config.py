@@ -54,6 +54,8 @@ class Config:
     #: `[providers.NAME]` tables as written: each is expanded and typed only when its backend
     #: is built (`table`, `settings`), so a mistake in one disables that backend alone.
     providers: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    #: `[lua]`: settings of the Lua plugin (llmspell-lua checks them), e.g. max_memory = "256M".
+    lua: dict[str, Any] = attrs.field(factory=dict)
     #: The file this came from (None: defaults only); errors name it.
     source: Path | None = attrs.field(default=None, init=False)
 

@@ -21,7 +21,7 @@ import attrs
 from llmspell.errors import BadInputError, DownloadError, ModelNotFoundError
 
 from .fileops import CHUNK, remove_quietly
-from .layout import partial_path
+from .layout import is_safe_file_name, partial_path
 
 Progress = Callable[[int, int], None]
 
@@ -80,7 +80,9 @@ def pick(files: list[RemoteFile], repo: str, filename: str) -> RemoteFile:
 def gguf_quantizations(files: list[str]) -> dict[str, str]:
     """Quantization label -> file, for the single-file GGUF weights in a repo listing."""
     found: dict[str, str] = {}
-    for name in files:
+    # Safe names first: a hostile listing cannot shadow a real file of the same quantization
+    # (an unsafe name is still chosen when it is the only one, so the pull says why it refuses).
+    for name in sorted(files, key=lambda f: not is_safe_file_name(f)):
         base = name.rsplit("/", 1)[-1]
         if not base.lower().endswith(".gguf") or "mmproj" in base.lower() or _SPLIT.search(base):
             continue
@@ -140,31 +142,31 @@ def download(remote: RemoteFile, final: Path, progress: Progress | None = None) 
     sha = digest.hexdigest()
     if done != remote.size or sha != remote.sha256:
         remove_quietly(partial)
-        remove_quietly(_sidecar(partial))
+        remove_quietly(sidecar(partial))
         raise DownloadError(
             f"{remote.repo}/{remote.file} failed verification (got {done} bytes, sha256 {sha}; "
             f"the hub says {remote.size} bytes, sha256 {remote.sha256}). Nothing was kept; "
             "run the pull again."
         )
-    remove_quietly(_sidecar(partial))
+    remove_quietly(sidecar(partial))
     return sha
 
 
-def _sidecar(partial: Path) -> Path:
+def sidecar(partial: Path) -> Path:
     return partial.with_name(partial.name + ".json")
 
 
 def _resume_state(remote: RemoteFile, partial: Path) -> tuple[hashlib._Hash, int]:
     """Hash what a previous attempt left, if it was fetching this same file version."""
     digest = hashlib.sha256()
-    sidecar = _sidecar(partial)
+    side = sidecar(partial)
     try:
-        recorded = json.loads(sidecar.read_text())
+        recorded = json.loads(side.read_text())
     except (OSError, ValueError):
         recorded = None
     if recorded != attrs.asdict(remote) or not partial.exists():
         remove_quietly(partial)
-        sidecar.write_text(json.dumps(attrs.asdict(remote)))
+        side.write_text(json.dumps(attrs.asdict(remote)))
         return digest, 0
     done = 0
     with open(partial, "rb") as fh:

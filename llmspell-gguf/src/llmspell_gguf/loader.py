@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from llmspell import BackendUnavailableError, InferenceError, ModelNotFoundError
 
-from . import hardware, native_log
+from . import crash_note, hardware, native_log
 
 if TYPE_CHECKING:
     from .options import GgufOptions
@@ -36,7 +36,8 @@ class LoadOptions:
         return cls(
             n_ctx=max(0, options.context_size),
             n_batch=max(1, options.batch_size),
-            n_threads=hardware.cpu_threads(options.cpu_threads),
+            # threads_for_load leaves out cores other processes keep busy (#15, hardware.py)
+            n_threads=hardware.threads_for_load(options.cpu_threads),
             n_gpu_layers=gpu_layers(options.device),
             flash_attn=options.flash_attention,
         )
@@ -176,7 +177,9 @@ def acquire(path: str | Path, options: LoadOptions) -> LoadedModel:
             return model
         for stale in [k for k in _models if k[0] == key[0] and k[1:3] != key[1:3]]:
             _models.pop(stale).close()
-        model = LoadedModel(path, _load(path, options), options)
+        # store (#12): if llama.cpp aborts the process in there, say which file and why.
+        with crash_note.explain_aborts(path):
+            model = LoadedModel(path, _load(path, options), options)
         _models[key] = model
         return model
 

@@ -1,8 +1,10 @@
 """Per-model file locks, so two pulls (or a pull and a remove) never touch one entry at once.
 
 `flock` locks belong to an open file, so they exclude other threads of the same process as
-well as other processes; the kernel drops them when a process dies, so a killed pull never
-leaves a stale lock behind.
+well as other processes; the kernel drops them when a process dies. The lock file itself is
+deleted when the lock is released, so a thousand failed pulls leave no thousand files: the
+holder unlinks it before unlocking, and a waiter that then gets the lock checks that its
+file is still the one at the path (else it locked a deleted file, and tries again).
 """
 
 from __future__ import annotations
@@ -31,26 +33,50 @@ def exclusive(
     if fcntl is None:
         yield from _filelock(path, wait=wait, on_wait=on_wait)
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _acquire(path, wait, on_wait)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not wait:
-                raise LockHeld(str(path)) from None
-            if on_wait is not None:
-                on_wait()
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        yield
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
 
+def _acquire(path: Path, wait: bool, on_wait: Callable[[], None] | None) -> int:
+    """An open, locked descriptor of the file that is at `path` now."""
+    waited = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not wait:
+                    raise LockHeld(str(path)) from None
+                if on_wait is not None and not waited:
+                    on_wait()
+                waited = True
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            if _same_file(fd, path):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the holder deleted it while we waited: lock the new one
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
 def _filelock(path: Path, *, wait: bool, on_wait: Callable[[], None] | None) -> Iterator[None]:
-    import filelock  # a dependency of huggingface_hub
+    import filelock  # Windows: its lock files are deleted on release already
 
     lock = filelock.FileLock(str(path))
     try:

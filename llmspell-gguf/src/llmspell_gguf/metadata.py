@@ -209,7 +209,15 @@ def read_header(path: str | os.PathLike[str]) -> GgufHeader:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size < 24:
-                raise GgufFormatError(_not_gguf(path, fh.read(4)))
+                magic = fh.read(4)
+                if magic == MAGIC or (magic and MAGIC.startswith(magic)):
+                    raise GgufFormatError(
+                        f"{path} is truncated: it has only {size} bytes, less than a GGUF "
+                        "header. Delete it and pull or copy the model again."
+                    )
+                if not magic:
+                    raise GgufFormatError(f"{path} is empty: it is not a GGUF model file.")
+                raise GgufFormatError(_not_gguf(path, magic))
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                 try:
                     return _parse(buf, path, size)
@@ -241,6 +249,115 @@ def _not_gguf(path: Path, magic: bytes) -> str:
     )
 
 
+#: llama.cpp's LLAMA_MAX_LAYERS and GGML_MAX_DIMS: beyond them it aborts or refuses.
+MAX_LAYERS = 512
+MAX_DIMS = 4
+_INT64_MAX = (1 << 63) - 1
+
+
+@attrs.frozen
+class TensorInfo:
+    """One tensor descriptor of the header: where its data lies, relative to the data section."""
+
+    name: str
+    shape: tuple[int, ...]
+    ggml_type: int
+    offset: int
+    elements: int
+    nbytes: int | None  # None: a tensor type this reader does not know
+
+    @property
+    def end(self) -> int:
+        return self.offset + (self.nbytes or 0)
+
+
+def _tensor(r: _Reader, path: Path, alignment: int) -> TensorInfo:
+    name = r.string()
+    n_dims = r.scalar("<I")
+    if not 1 <= n_dims <= MAX_DIMS:
+        raise GgufFormatError(_damaged(path, f"its tensor {name!r} has {n_dims} dimensions"))
+    shape = tuple(r.scalar("<Q") for _ in range(n_dims))
+    ttype = r.scalar("<I")
+    offset = r.scalar("<Q")
+    elements = 1
+    for dim in shape:
+        elements *= dim
+    if elements > _INT64_MAX or any(d > _INT64_MAX for d in shape):
+        raise GgufFormatError(_damaged(path, f"its tensor {name!r} has an impossible shape"))
+    if offset % alignment:
+        raise GgufFormatError(_damaged(path, f"its tensor {name!r} is not aligned"))
+    block = TENSOR_SIZES.get(ttype)
+    if block is None:
+        return TensorInfo(name, shape, ttype, offset, elements, None)
+    if shape[0] % block[0]:
+        raise GgufFormatError(
+            _damaged(path, f"its tensor {name!r} has a row of {shape[0]}, not whole blocks")
+        )
+    return TensorInfo(name, shape, ttype, offset, elements, elements // block[0] * block[1])
+
+
+def check_consistency(path: Path, metadata: dict[str, Any], tensors: list[TensorInfo]) -> None:
+    """Refuse a header whose parts disagree, before llama.cpp sees it (it may abort on them).
+
+    Checked: unique tensor names, the architecture's `block_count` against the `blk.N`
+    tensors present (llama.cpp aborts above 512 layers and fails on missing ones), and the
+    embedding and vocabulary sizes against `token_embd.weight`.
+    """
+    names = [t.name for t in tensors]
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise GgufFormatError(_damaged(path, f"it holds the tensor {twice!r} twice"))
+    arch = metadata.get("general.architecture")
+    if not isinstance(arch, str):
+        return
+    blocks = {int(n.split(".")[1]) for n in names if n.startswith("blk.") and _index(n)}
+    declared = metadata.get(f"{arch}.block_count")
+    if declared is not None or blocks:
+        if not isinstance(declared, int) or isinstance(declared, bool):
+            raise GgufFormatError(_damaged(path, f"its {arch}.block_count is {declared!r}"))
+        expected = set(range(declared))
+        if declared <= 0 or declared > MAX_LAYERS or (blocks and blocks != expected):
+            held = f"tensors for {len(blocks)} blocks" if blocks else "no block tensors"
+            raise GgufFormatError(
+                _damaged(path, f"its {arch}.block_count is {declared} but it holds {held}")
+            )
+    embd = next((t for t in tensors if t.name == "token_embd.weight"), None)
+    width = metadata.get(f"{arch}.embedding_length")
+    if embd is not None and isinstance(width, int) and len(embd.shape) >= 2:
+        if embd.shape[0] != width:
+            raise GgufFormatError(
+                _damaged(
+                    path,
+                    f"its {arch}.embedding_length is {width} but token_embd.weight is "
+                    f"{embd.shape[0]} wide",
+                )
+            )
+        tokens = metadata.get("tokenizer.ggml.tokens")
+        vocab = tokens.length if isinstance(tokens, SkippedArray) else None
+        if isinstance(tokens, list):
+            vocab = len(tokens)
+        if vocab is not None and embd.shape[1] != vocab:
+            raise GgufFormatError(
+                _damaged(
+                    path,
+                    f"its vocabulary has {vocab} tokens but token_embd.weight has "
+                    f"{embd.shape[1]} rows",
+                )
+            )
+
+
+def _index(name: str) -> bool:
+    parts = name.split(".")
+    return len(parts) > 2 and parts[1].isdigit()
+
+
+def _damaged(path: Path, why: str) -> str:
+    return (
+        f"{path} is damaged: {why}. Delete it and pull or copy the model again "
+        "(llama.cpp would fail or crash on it)."
+    )
+
+
 def _parse(buf: mmap.mmap, path: Path, size: int) -> GgufHeader:
     r = _Reader(buf, path)
     magic = bytes(buf[:4])
@@ -262,34 +379,20 @@ def _parse(buf: mmap.mmap, path: Path, size: int) -> GgufHeader:
         key = r.string()
         metadata[key] = r.value(r.scalar("<I"))
 
-    parameters = 0
-    data_extent = 0
-    known_sizes = True
-    for _ in range(tensor_count):
-        r.skip_string()
-        n_dims = r.scalar("<I")
-        if n_dims > 8:
-            raise GgufFormatError(f"{path} has a tensor with {n_dims} dimensions; it is corrupt.")
-        elements = 1
-        for _ in range(n_dims):
-            elements *= r.scalar("<Q")
-        ttype = r.scalar("<I")
-        offset = r.scalar("<Q")
-        parameters += elements
-        block = TENSOR_SIZES.get(ttype)
-        if block is None:
-            known_sizes = False
-        else:
-            data_extent = max(data_extent, offset + elements // block[0] * block[1])
-
-    alignment = int(metadata.get("general.alignment", 32)) or 32
+    alignment = metadata.get("general.alignment", 32)
+    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
+        raise GgufFormatError(_damaged(path, f"its general.alignment is {alignment!r}"))
+    tensors = [_tensor(r, path, alignment) for _ in range(tensor_count)]
     data_start = -(-r.pos // alignment) * alignment
-    data_end = data_start + data_extent if known_sizes else None
+    known_sizes = all(t.nbytes is not None for t in tensors)
+    data_end = data_start + max((t.end for t in tensors), default=0) if known_sizes else None
     if data_end is not None and data_end > size:
         raise GgufFormatError(
             f"{path} is truncated: it has {size} bytes but its tensors need {data_end}. "
             "Delete it and pull or copy the model again."
         )
+    check_consistency(path, metadata, tensors)
+    parameters = sum(t.elements for t in tensors)
     declared = metadata.get("general.parameter_count")
     return GgufHeader(
         path=path,

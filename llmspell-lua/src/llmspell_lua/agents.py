@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import llmspell
 from llmspell import BadInputError, CompletionResult, GenerationParams, StreamChunk
 
-from .convert import lua_type, options
+from .convert import describe, options
+from .policy import check_pull_host
 
 _NUMBERS = {"temperature", "top_p", "repeat_penalty"}
 _INTEGERS = {"top_k", "max_tokens", "seed"}
@@ -25,10 +27,6 @@ _IGNORED = {"description", "agent_type", "type"}
 _CREATE_KEYS = {"name", "model", "provider", "system_prompt"} | PARAMS | _IGNORED
 _INPUT_KEYS = {"text"} | PARAMS
 _CREATE_EXAMPLE = 'Agent.create({ model = "local/smollm2:135m@gguf" })'
-
-
-def _quote(value: Any) -> str:
-    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 def _unknown(where: str, key: str, known: set[str]) -> BadInputError:
@@ -47,14 +45,13 @@ def generation_params(given: dict[str, Any], where: str) -> GenerationParams:
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if key in _NUMBERS:
             if not is_number:
-                raise BadInputError(
-                    f"{where}: {key} must be a number, got {lua_type(value)} {_quote(value)}."
-                )
+                raise BadInputError(f"{where}: {key} must be a number, got {describe(value)}.")
             values[key] = float(value)
         elif key in _INTEGERS:
-            if not is_number or float(value) != int(value):
+            whole = is_number and math.isfinite(value) and float(value).is_integer()
+            if not whole:
                 raise BadInputError(
-                    f"{where}: {key} must be a whole number, got {lua_type(value)} {_quote(value)}."
+                    f"{where}: {key} must be a whole number, got {describe(value)}."
                 )
             values[key] = int(value)
         else:
@@ -89,8 +86,9 @@ def _result_table(result: CompletionResult) -> dict[str, Any]:
 
 
 class AgentBridge:
-    def __init__(self, manager: llmspell.Manager) -> None:
+    def __init__(self, manager: llmspell.Manager, *, sandboxed: bool = False) -> None:
         self.manager = manager
+        self.sandboxed = sandboxed
         self.agents: dict[int, llmspell.Agent] = {}
         self.streams: dict[int, Iterator[StreamChunk]] = {}
         self._ids = itertools.count(1)
@@ -106,22 +104,24 @@ class AgentBridge:
         if not isinstance(model, str) or not model.strip():
             raise BadInputError(
                 f"Agent.create: model must be a model spec string such as "
-                f'"local/smollm2:135m@gguf", got {lua_type(model)} {_quote(model)}.'
+                f'"local/smollm2:135m@gguf", got {describe(model)}.'
             )
         provider = given.get("provider")
         if provider is not None:
             if not isinstance(provider, str):
                 raise BadInputError(
-                    f"Agent.create: provider must be a string, got {lua_type(provider)}."
+                    f"Agent.create: provider must be a string, got {describe(provider)}."
                 )
             if "/" not in model:
                 model = f"{provider}/{model}"
         for key in ("name", "system_prompt"):
             if key in given and not isinstance(given[key], str):
                 raise BadInputError(
-                    f"Agent.create: {key} must be a string, got {lua_type(given[key])}."
+                    f"Agent.create: {key} must be a string, got {describe(given[key])}."
                 )
         params = generation_params(given, "Agent.create")
+        if self.sandboxed and self.manager.config.auto_pull_missing:
+            check_pull_host(self.manager, model, "Agent.create")  # it may pull the model
         agent_id = next(self._ids)
         name = given.get("name") or f"agent{agent_id}"
         agent = self.manager.agent(
@@ -140,7 +140,7 @@ class AgentBridge:
                 raise _unknown(f"agent:{where}", key, _INPUT_KEYS)
         text = given.get("text")
         if not isinstance(text, str):
-            got = "nothing" if text is None else f"{lua_type(text)} {_quote(text)}"
+            got = "nothing" if text is None else describe(text)
             raise BadInputError(f"agent:{where}: text must be a string, got {got}; e.g. {example}.")
         return text, generation_params(given, f"agent:{where}")
 
@@ -185,6 +185,12 @@ class AgentBridge:
                 return chunk.text
         self.stream_close(stream_id)
         return None
+
+    def release(self, ids: Any) -> None:
+        """Forget agents and streams the script can no longer reach (from Lua finalizers)."""
+        for handle in ids.values():
+            self.agents.pop(handle, None)
+            self.stream_close(handle)
 
     def stream_close(self, stream_id: int) -> None:
         stream = self.streams.pop(stream_id, None)

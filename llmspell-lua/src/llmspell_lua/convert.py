@@ -60,7 +60,33 @@ def lua_type(value: Any) -> str:
         return "number"
     if isinstance(value, (str, bytes)):
         return "string"
+    if isinstance(value, (dict, list)):  # a table, already converted by `from_lua`
+        return "table"
     return type(value).__name__
+
+
+def lua_number(value: float | int) -> str:
+    """A number as Lua prints it: `inf`, `-inf`, `nan`, `1.5`, `3`."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{value:.1f}"
+    return repr(value)
+
+
+def describe(value: Any) -> str:
+    """A value from Lua for a message: its Lua type, and the value when it is short."""
+    kind = lua_type(value)
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {lua_number(value)}"
+    if isinstance(value, str):
+        return f'string "{value}"' if len(value) <= 40 else f'string "{value[:37]}..."'
+    return kind
 
 
 def from_lua(value: Any) -> Any:
@@ -105,24 +131,45 @@ def iso_time(value: float | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def guarded(lua: Any, fn: Callable[..., Any]) -> Callable[..., tuple[Any, ...]]:
-    """Wrap a bridge function so Lua gets `(true, value)` or `(false, message[, located])`.
+def guarded(runtime: Any, fn: Callable[..., Any]) -> Callable[..., tuple[Any, ...]]:
+    """Wrap a bridge function so Lua gets `(true, value)`, `(false, message[, located])` or
+    `("stop", reason)`; it never raises, so no Python exception becomes a Lua value.
 
     The Lua side raises the message with `error(message, level)`, so it carries the
     script's file and line and stays catchable by `pcall` as a plain string. An error
-    raised by a Lua callback already names its own line (`located`).
+    raised by a Lua callback already names its own line (`located`). Ctrl-C during the
+    call and the Lua memory limit stop the script (`"stop"`), which no `pcall` can catch.
     """
     from lupa import lua54 as lupa
+
+    lua = runtime.lua
 
     @functools.wraps(fn)
     def call(*args: Any) -> tuple[Any, ...]:
         try:
-            return True, to_lua(lua, fn(*args))
+            runtime.in_python += 1
+            try:
+                value = to_lua(lua, fn(*args))
+            finally:
+                runtime.in_python -= 1
+            return True, value
+        except KeyboardInterrupt:
+            runtime.interrupt()
+            return "stop", "interrupt"
+        except lupa.LuaMemoryError:
+            runtime.stop_for("memory")
+            return "stop", "memory"
         except LlmspellError as exc:
             return False, exc.message
         except lupa.LuaError as exc:  # raised by a Lua callback (e.g. a pull progress function)
             return False, str(exc).split("\nstack traceback:", 1)[0], True  # has its place
         except Exception as exc:
-            return False, f"{type(exc).__name__}: {exc}"
+            return False, (
+                f"unexpected failure ({type(exc).__name__}: {exc}). "
+                "This is a bug in llmspell or a plugin."
+            )
+        except BaseException:  # SystemExit and the like end the script, never reach Lua
+            runtime.interrupt()
+            return "stop", "interrupt"
 
     return call

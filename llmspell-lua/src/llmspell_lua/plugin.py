@@ -15,5 +15,6 @@ import llmspell
 def llmspell_register_commands(app: Any) -> None:
     from .cli import exec_, run
 
-    app.command(run, name="run")
-    app.command(exec_, name="exec")
+    # Their own --help: options after the script name belong to the script.
+    app.command(run, name="run", help_flags=[])
+    app.command(exec_, name="exec", help_flags=[])
