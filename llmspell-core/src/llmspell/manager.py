@@ -284,6 +284,7 @@ class Manager:
             b = self.backend(backend)
             entries = contained(b, "read its catalog", b.available)
         else:
+            self._note_faults()
             entries = []
             for b in self.backends.values():
                 try:
