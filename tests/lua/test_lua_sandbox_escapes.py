@@ -450,15 +450,21 @@ def test_crash_attempts_end_as_lua_errors(isolated_home):
         try("rep-huge", string.rep, "x", 1 << 40)
         try("format-width", string.format, "%999d", 1)
         try("concat-huge", table.concat, {}, "", 1, 1e8)
-        try("deep-parse", load, string.rep("(", 100000))
+        try("deep-parse", function() return assert(load(string.rep("(", 100000))) end)
         try("utf8-huge", utf8.char, 1 << 40)
         try("os-date", os.date, "%Ez")
         try("os-time", os.time, { year = 1 << 62, month = 1, day = 1 })
+        try("close-running", coroutine.close, (coroutine.running()))
+        try("resume-running", function() return assert(coroutine.resume(coroutine.running())) end)
         print("survived")
         """,
     )
     assert code == 0, err
     assert lines[-1] == "survived"
+    result = outcomes(lines)
+    assert all(verdict.startswith("refused") for verdict in result.values() if verdict), result
+    assert result["close-running"] == "refused\tcannot close a running coroutine"
+    assert "llmspell/" not in "\n".join(lines)  # errors never point into llmspell's own Lua
 
 
 # -- Ctrl-C: a real SIGINT to a real `llmspell` process --------------------------------
