@@ -7,7 +7,6 @@ that answer with the llmspell command to run instead (exit 2, as for any usage m
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from cyclopts import Parameter
@@ -57,9 +56,8 @@ def ps(*, format: Format = "text") -> int:
     fresh command shows none of them; Ollama's come from its server.
     """
     rows: list[dict[str, Any]] = []
-    for status in manager().status():
-        for entry in status.details.get("loaded", []) or []:
-            rows.append(_loaded_row(status.backend, entry))
+    for status in manager().status():  # typed `HealthStatus.loaded` rows (contract, #11)
+        rows += [{"backend": status.backend, **m.to_dict()} for m in status.loaded]
     if format == "json":
         print(to_json({"models": rows}))
         return OK
@@ -74,32 +72,10 @@ def ps(*, format: Format = "text") -> int:
                     r["name"],
                     r["backend"],
                     human_size(r["size_bytes"]),
-                    human_size(r["size_vram_bytes"]) if r["size_vram_bytes"] else "-",
+                    human_size(r["vram_bytes"]) if r["vram_bytes"] else "-",
                 ]
                 for r in rows
             ],
         )
     )
     return OK
-
-
-def _loaded_row(backend: str, entry: Any) -> dict[str, Any]:
-    """A backend's `details["loaded"]` entry: Ollama gives a dict, GGUF a file path."""
-    if isinstance(entry, dict):
-        return {
-            "name": entry.get("name"),
-            "backend": backend,
-            "size_bytes": entry.get("size_bytes"),
-            "size_vram_bytes": entry.get("size_vram_bytes"),
-        }
-    path = str(entry)
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = None
-    return {
-        "name": os.path.basename(path),
-        "backend": backend,
-        "size_bytes": size,
-        "size_vram_bytes": None,
-    }
