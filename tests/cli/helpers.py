@@ -52,6 +52,7 @@ class Terminal:
         )
         os.close(slave)
         self.output = ""
+        self._seen = 0  # where `expect_next` continues from
 
     def _read(self, timeout: float) -> bool:
         ready, _, _ = select.select([self.master], [], [], timeout)
@@ -75,6 +76,18 @@ class Terminal:
             if not self._read(0.1) and text not in self.output:
                 raise AssertionError(f"exited before printing {text!r}:\n{self.output}")
         return self.output
+
+    def expect_next(self, text: str, timeout: float = 60) -> str:
+        """Wait for `text` printed after the last `expect_next` match; returns what came between."""
+        deadline = time.monotonic() + timeout
+        while (found := self.output.find(text, self._seen)) < 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not printed within {timeout}s:\n{self.output}")
+            if not self._read(0.1) and self.output.find(text, self._seen) < 0:
+                raise AssertionError(f"exited before printing {text!r}:\n{self.output}")
+        between = self.output[self._seen : found]
+        self._seen = found + len(text)
+        return between
 
     def send(self, text: str) -> None:
         os.write(self.master, text.encode())

@@ -2,8 +2,9 @@
 
 Its pull is slow (`SCRIPTED_PULL_DELAY` seconds per 2 %) and resumable, so a test can watch the
 progress bar and press Ctrl-C halfway; its model replies with what the conversation held
-(`SCRIPTED_WORD_DELAY` seconds per word), so a test can see that `llmspell chat` keeps it and
-stop a reply. Installed through a real entry point.
+(`SCRIPTED_WORD_DELAY` seconds per word, one word per token for `max_tokens`), so a test can
+see that `llmspell chat` keeps it, stop a reply, or cut one short. Installed through a real
+entry point.
 """
 
 import os
@@ -38,10 +39,14 @@ class ConversationProvider(llmspell.StreamingProvider):
         roles = ",".join(m.role for m in request.messages)
         text = f"{len(request.messages)} messages ({roles}), last: {request.messages[-1].content}"
         delay = float(os.environ.get("SCRIPTED_WORD_DELAY", "0"))
-        for word in text.split(" "):
+        words, finish = text.split(" "), "stop"
+        if request.params.max_tokens and len(words) > request.params.max_tokens:
+            words, finish = words[: request.params.max_tokens], "length"  # a word per token
+        for word in words:
             yield StreamChunk(word + " ")
             time.sleep(delay)
-        yield StreamChunk("", done=True, result=CompletionResult(text, self.model, "scripted"))
+        result = CompletionResult(" ".join(words), self.model, "scripted", finish)
+        yield StreamChunk("", done=True, result=result)
 
 
 class ScriptedBackend(llmspell.Backend):

@@ -1,94 +1,108 @@
-"""`llmspell chat`: streamed replies, a kept conversation, pipes and terminals."""
+"""`llmspell chat MODEL "prompt"` and `llmspell ask`: one answer, from arguments, stdin or both.
+
+The interactive chat has its own file (test_cli_repl.py)."""
 
 from __future__ import annotations
 
-import time
+import json
 
-from tests.cli.helpers import Terminal, llmspell
+import pytest
+
+from tests.cli.helpers import llmspell
 
 
-def test_piped_chat_answers_each_line_without_prompts_or_banners():
-    result = llmspell("chat", "echo", input="hello there\n\nsecond line\n")
+def test_a_prompt_argument_is_answered_once():
+    result = llmspell("chat", "echo", "What is the capital of France?")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "hello there\nsecond line\n"
+    assert result.stdout == "What is the capital of France?\n"
     assert result.stderr == ""
 
 
-def test_bye_ends_the_chat():
-    result = llmspell("chat", "local/echo", input="one\n/bye\ntwo\n")
-    assert result.stdout == "one\n"
+def test_several_words_make_one_prompt():
+    result = llmspell("chat", "echo", "Name", "three", "colors")
+    assert result.stdout == "Name three colors\n"
 
 
-def test_chat_keeps_the_conversation_and_the_system_prompt(plugin_path):
+def test_piped_stdin_is_one_prompt_not_one_per_line(plugin_path):
     assert llmspell("model", "pull", "scripted/tiny").returncode == 0
-    result = llmspell("chat", "scripted/tiny", "--system", "Be brief.", input="first\nsecond\n")
+    result = llmspell("chat", "scripted/tiny", input="Summarize:\nline 1\nline 2\n")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
-        "2 messages (system,user), last: first",
-        "4 messages (system,user,assistant,user), last: second",
-    ]
+    assert result.stdout == "1 messages (user), last: Summarize:\nline 1\nline 2\n"
 
 
-def test_interactive_chat_streams_and_leaves_on_bye(plugin_path):
+def test_piped_stdin_comes_after_the_argument_prompt(plugin_path):
     assert llmspell("model", "pull", "scripted/tiny").returncode == 0
-    term = Terminal("chat", "scripted/tiny")
-    term.expect("/bye")  # the banner says how to leave
-    term.expect(">>> ")
-    term.send("hello\n")
-    term.expect("1 messages (user), last: hello")
-    term.send("/reset\n")
-    term.expect("Conversation forgotten.")
-    term.send("again\n")
-    term.expect("1 messages (user), last: again")
-    term.send("more\n")
-    term.expect("3 messages (user,assistant,user), last: more")
-    term.send("/bye\n")
-    assert term.wait() == 0
+    result = llmspell("chat", "scripted/tiny", "Summarize:", input="line 1\nline 2\n")
+    assert result.stdout == "1 messages (user), last: Summarize:\n\nline 1\nline 2\n"
 
 
-def test_interactive_chat_leaves_on_ctrl_d():
-    term = Terminal("chat", "echo")
-    term.expect(">>> ")
-    term.send("hi\n")
-    term.expect("hi\r\n>>> ")
-    term.send("\x04")
-    assert term.wait() == 0
+def test_ask_is_the_short_one_shot_form():
+    assert llmspell("ask", "echo", "Hi", "there").stdout == "Hi there\n"
+    assert llmspell("ask", "echo", input="from a pipe\n").stdout == "from a pipe\n"
+
+
+@pytest.mark.parametrize("command", ["chat", "ask"])
+def test_an_empty_prompt_is_bad_input(command):
+    result = llmspell(command, "echo", input="  \n")
+    assert result.returncode == 2
+    assert result.stderr == "Error: The prompt is empty; give some text after the model name.\n"
+
+
+def test_the_system_prompt_and_parameters_reach_the_model(plugin_path):
+    assert llmspell("model", "pull", "scripted/tiny").returncode == 0
+    result = llmspell("chat", "scripted/tiny", "Hi", "--system", "Be brief.", "--temperature", "0")
+    assert result.stdout == "2 messages (system,user), last: Hi\n"
+
+
+def test_json_gives_the_completion_result():
+    result = llmspell("chat", "echo", "two words", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["text"].strip() == "two words"
+    assert data["model"] == "echo" and data["finish_reason"] == "stop"
+    assert data["tokens"] == {"prompt": 2, "completion": 2, "total": 4}
+    assert isinstance(data["latency_ms"], float)
+
+
+def test_a_reply_cut_at_max_tokens_says_so_on_stderr(plugin_path):
+    assert llmspell("model", "pull", "scripted/tiny").returncode == 0
+    result = llmspell("chat", "scripted/tiny", "Hi", "--max-tokens", "3")
+    assert result.returncode == 0
+    assert result.stdout == "1 messages (user),\n"
+    assert result.stderr == (
+        "Note: the reply was cut off at max_tokens = 3; raise it with --max-tokens 2048.\n"
+    )
+
+
+def test_verbose_times_the_reply():
+    result = llmspell("chat", "echo", "one two three", "--verbose")
+    assert result.stdout == "one two three\n"
+    for line in ("total duration:", "prompt tokens:", "reply tokens:"):
+        assert line in result.stderr
+
+
+def test_json_needs_a_prompt():
+    result = llmspell("chat", "echo", "--format", "json", input="")
+    assert result.returncode == 2
 
 
 def test_chat_with_a_missing_model_fails_with_exit_1():
-    result = llmspell("chat", "no-such-model", input="hi\n")
+    result = llmspell("chat", "no-such-model", "hi")
     assert result.returncode == 1
     assert result.stderr.startswith("Error: ") and result.stdout == ""
-
-
-def test_ctrl_c_stops_a_reply_and_the_chat_goes_on(plugin_path):
-    assert llmspell("model", "pull", "scripted/tiny").returncode == 0
-    term = Terminal("chat", "scripted/tiny", env={"SCRIPTED_WORD_DELAY": "0.3"})
-    term.expect(">>> ")
-    term.send("one two three four five six seven eight\n")
-    term.expect("messages")
-    term.interrupt()
-    term.expect("(reply stopped)")
-    term.expect(">>> ")
-    term.send("again\n")
-    term.expect("1 messages (user), last: again", timeout=30)  # the stopped turn is not kept
-    term.send("/bye\n")
-    assert term.wait() == 0
-    assert "Traceback" not in term.output
-
-
-def test_ctrl_c_at_the_prompt_leaves_with_130():
-    term = Terminal("chat", "echo")
-    term.expect(">>> ")
-    time.sleep(0.5)  # readline is waiting for a key, as when a person presses Ctrl-C
-    term.interrupt()
-    assert term.wait() == 130
 
 
 def test_chat_pulls_a_missing_model_first_when_configured(plugin_path, tmp_path):
     config = tmp_path / "llmspell.toml"
     config.write_text("auto_pull_missing = true\n")
-    result = llmspell("--config", str(config), "chat", "scripted/tiny", input="hi\n")
+    result = llmspell("--config", str(config), "chat", "scripted/tiny", "hi")
     assert result.returncode == 0, result.stderr
     assert "pulling tiny: 5.0 MB" in result.stderr and "100%" in result.stderr
     assert result.stdout == "1 messages (user), last: hi\n"
+
+
+@pytest.mark.parametrize("threads", ["0", "-2"])
+def test_threads_must_be_positive(threads):
+    result = llmspell("chat", "echo", "hi", "--threads", threads)
+    assert result.returncode == 2
+    assert result.stderr == f"Error: --threads must be 1 or more, got {threads}.\n"

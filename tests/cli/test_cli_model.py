@@ -17,6 +17,7 @@ LOCAL_MODEL_KEYS = {
     "modified_at",
     "modified",
     "path",
+    "status",  # store (#12): "ok", "dangling" or "missing"
     "details",
 }
 
@@ -90,6 +91,8 @@ def test_status_json(cli):
         "model_count": 1,
         "endpoint": None,
         "device": None,
+        "loaded": [],
+        "notes": [],  # store (#12): problems that leave the backend usable
         "details": {},
     }
 

@@ -51,6 +51,7 @@ def test_remove_with_yes_needs_no_terminal(plugin_path):
     assert json.loads(result.stdout) == {
         "status": "removed",
         "id": "scripted/tiny",
+        "name": "tiny",
         "backend": "scripted",
     }
     assert not model.exists()

@@ -8,7 +8,7 @@ import sys
 
 from tests.cli.helpers import llmspell
 
-HEAVY = ("llama_cpp", "ollama", "huggingface_hub", "lupa")
+HEAVY = ("llama_cpp", "ollama", "huggingface_hub", "lupa", "prompt_toolkit")
 
 PROBE = """
 import json, sys
@@ -40,13 +40,21 @@ def test_model_help_imports_no_inference_library():
     assert not modules & set(HEAVY)
 
 
+def test_a_one_shot_prompt_does_not_load_the_line_editor():
+    code, modules = _modules_after("chat", "echo", "hello")
+    assert code == 0
+    assert "prompt_toolkit" not in modules
+    code, modules = _modules_after("ask", "echo", "hello")
+    assert code == 0 and "prompt_toolkit" not in modules
+
+
 def test_help_lists_own_and_plugin_commands():
     result = llmspell("--help")
     assert result.returncode == 0
-    for command in ("model", "chat", "plugins", "--config", "--debug", "--version"):
+    for command in ("model", "chat", "ask", "plugins", "--config", "--debug", "--version"):
         assert command in result.stdout
     model_help = llmspell("model", "--help").stdout
-    for command in ("list", "pull", "remove", "info", "available", "status", "import"):
+    for command in ("list (ls)", "pull", "remove (rm)", "info (show)", "ps", "available", "status"):
         assert command in model_help
     # Added by plugins through llmspell_register_commands: Lua at the root, Ollama under model.
     root = {line.split()[1] for line in result.stdout.splitlines() if line.startswith("│ ")}

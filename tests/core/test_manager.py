@@ -92,7 +92,8 @@ def test_an_explicit_backend_is_used_as_named():
 
 
 def test_a_model_no_backend_has_is_a_clear_error():
-    with pytest.raises(ModelNotFoundError, match="llmspell model pull ghost"):
+    # No catalog has it, so the hint is where to find one rather than a pull that fails (#15).
+    with pytest.raises(ModelNotFoundError, match="llmspell model available lists the models"):
         echo_only().resolve("local/ghost")
 
 

@@ -139,7 +139,7 @@ def test_pull_reports_progress_and_returns_the_download_summary(lua):
     )
     assert ran.code == 0, ran.err
     assert ran.out.splitlines() == [
-        "gguf/smollm2:135m\tcompleted\t100.0\t98362432\t98362432",
+        "gguf/smollm2:135m\tpulled\t100.0\t98362432\t98362432",
         "true\t98362432\t100.0",
         "1",
     ]

@@ -102,7 +102,7 @@ def test_pull_and_remove_through_ollama(lua, ollama):
     )
     assert ran.code == 0, ran.err
     assert ran.out.splitlines() == [
-        "ollama/qwen2.5:0.5b\tcompleted\t397011300\t397011300\tsuccess",
+        "ollama/qwen2.5:0.5b\tpulled\t397011300\t397011300\tsuccess",
         "true",
         "ollama/qwen2.5:0.5b",
     ]

@@ -57,7 +57,7 @@ def test_info_reads_api_show_details_parameters_template_and_context_length(mana
     assert info.details["modelfile_parameters"] == {"stop": "<|im_end|>"}
     assert info.details["weights_format"] == "gguf"
     assert info.details["family"] == "llama"
-    assert "<|im_start|>" in info.details["template"]
+    assert "<|im_start|>" in info.chat_template
     assert info.details["capabilities"] == ["completion"]
     assert info.details["parameter_size"] == "134.52M"
     assert info.loaded is False
@@ -67,7 +67,7 @@ def test_info_says_loaded_once_a_generation_loaded_the_model(manager):
     manager.agent(f"ollama/{MODEL}").complete("hi", GenerationParams(max_tokens=1))
     info = manager.info(f"ollama/{MODEL}")
     assert info.loaded is True
-    assert info.details["loaded"]["name"] == MODEL
+    assert [m.name for m in manager.status()[0].loaded] == [MODEL]
 
 
 def test_a_name_without_tag_means_latest(manager, ollama_server):
@@ -105,7 +105,7 @@ def test_unload_asks_ollama_to_free_the_model_with_keep_alive_zero(manager, olla
     assert not ollama_server.loaded
     (request,) = ollama_server.requests_to("/api/generate")
     assert request["body"]["keep_alive"] == 0
-    assert manager.status()[0].details["loaded"] == []
+    assert manager.status()[0].loaded == ()
 
 
 def test_unload_all_frees_every_loaded_model(manager, ollama_server):

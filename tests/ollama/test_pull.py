@@ -10,7 +10,7 @@ from tests.ollama.conftest import MODEL
 
 def pull(manager, name, **kwargs):
     events = []
-    model = manager.pull(name, progress=events.append, **kwargs)
+    model = manager.pull(name, progress=events.append, **kwargs).model
     return model, events
 
 

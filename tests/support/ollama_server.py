@@ -15,6 +15,13 @@ Ollama's documented API, not llmspell's needs:
   "success"); delete answering 200 with an empty body or 404.
 - `docs/api/streaming.mdx`: `application/x-ndjson`, and the last line (`"done": true`,
   `done_reason`) may carry the last piece of text, as Ollama does since it runs llama-server.
+- `docs/openai.md` (OpenAI compatibility): `GET /v1/models` (`id`, `object`, `created`,
+  `owned_by` = the name's namespace, "library") and `POST /v1/chat/completions` with
+  `temperature`, `top_p`, `max_tokens` (→ `num_predict`), `seed`, `stop`, unknown fields
+  ignored (Go's JSON decoder); SSE `data: {chunk}` lines ending with `data: [DONE]`, a usage
+  chunk with empty `choices` when `stream_options.include_usage` is set, `usage` in the
+  non-streamed answer; errors as OpenAI's `{"error": {"message", "type"}}` (404 for a missing
+  model, type `not_found_error`), and `data: {"error": ...}` for an error mid-stream.
 - `docs/api/errors.mdx`: error bodies are `{"error": "..."}` (`application/json`) with 400/404/500
   status codes; an error after a stream has started is one more NDJSON line `{"error": ...}`
   while the status stays 200.
@@ -353,6 +360,8 @@ class _Handler(BaseHTTPRequestHandler):
             ("DELETE", "/api/delete"): self._delete,
             ("POST", "/api/chat"): self._chat,
             ("POST", "/api/generate"): self._generate,
+            ("GET", "/v1/models"): self._v1_models,
+            ("POST", "/v1/chat/completions"): self._v1_chat,
         }
         handler = routes.get((method, path))
         if handler is None:
@@ -574,6 +583,103 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _generate(self, body: dict[str, Any]) -> None:
         self._inference(body, chat=False)
+
+    # -- OpenAI compatibility (/v1) -------------------------------------------------------
+
+    def _v1_error(self, status: int, message: str) -> None:
+        kinds = {400: "invalid_request_error", 404: "not_found_error"}
+        self._json(status, {"error": {"message": message, "type": kinds.get(status, "api_error")}})
+
+    def _v1_models(self) -> None:
+        with self.state.lock:
+            models = list(self.state.models.values())
+        data = [
+            {
+                "id": m.name,
+                "object": "model",
+                "created": int(m.modified_at.timestamp()),
+                "owned_by": m.name.split("/")[0] if "/" in m.name else "library",
+            }
+            for m in models
+        ]
+        self._json(200, {"object": "list", "data": data})
+
+    def _v1_chat(self, body: dict[str, Any]) -> None:
+        state = self.state
+        name = body.get("model")
+        if not name:
+            self._v1_error(400, "model is required")
+            return
+        model = state.find(name)
+        if model is None:
+            self._v1_error(404, f"model '{name}' not found")
+            return
+        messages = body.get("messages") or []
+        user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+        options = {"stop": body.get("stop") or []}
+        if isinstance(body.get("max_tokens"), int):
+            options["num_predict"] = body["max_tokens"]
+        pieces, reason = self._reply(str(user.get("content", "")), options)
+        usage = {
+            "prompt_tokens": sum(len(str(m.get("content", "")).split()) + 4 for m in messages),
+            "completion_tokens": len(pieces),
+        }
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        head = {
+            "id": f"chatcmpl-{len(state.requests)}",
+            "created": int(time.time()),
+            "model": name,
+            "system_fingerprint": "fp_ollama",
+        }
+        if body.get("stream") is not True:
+            if state.drop_after is not None:
+                self._drop()
+            if state.error_after is not None:
+                self._v1_error(500, MID_STREAM_ERROR)
+                return
+            message = {"role": "assistant", "content": "".join(pieces)}
+            choice = {"index": 0, "message": message, "finish_reason": reason}
+            self._json(
+                200, {**head, "object": "chat.completion", "choices": [choice], "usage": usage}
+            )
+            return
+        chunk = {**head, "object": "chat.completion.chunk"}
+
+        def delta(content: str, finish: str | None) -> dict[str, Any]:
+            piece = {"role": "assistant", "content": content}
+            return {**chunk, "choices": [{"index": 0, "delta": piece, "finish_reason": finish}]}
+
+        events = [delta(p, None) for p in pieces] + [delta("", reason)]
+        if (body.get("stream_options") or {}).get("include_usage"):
+            events.append({**chunk, "choices": [], "usage": usage})
+        self._sse(events)
+
+    def _sse(self, events: list[dict[str, Any]]) -> None:
+        """Server-sent events over chunked encoding, with the NDJSON stream's failure modes."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        state = self.state
+
+        def send(data: str) -> None:
+            raw = f"data: {data}\n\n".encode()
+            self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
+            self.wfile.flush()
+
+        for index, event in enumerate(events):
+            if state.drop_after is not None and index >= state.drop_after:
+                self._drop()
+            if state.error_after is not None and index >= state.error_after:
+                send(json.dumps({"error": {"message": MID_STREAM_ERROR, "type": "api_error"}}))
+                break
+            send(json.dumps(event))
+            if state.line_delay:
+                time.sleep(state.line_delay)
+        else:
+            send("[DONE]")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
 
 def main(argv: list[str]) -> int:

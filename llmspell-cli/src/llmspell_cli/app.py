@@ -11,7 +11,7 @@ from typing import Annotated
 from cyclopts import App, Parameter
 
 from . import session
-from .commands import chat, completion, model, plugins
+from .commands import chat, completion, habits, model, plugins
 
 HELP = "Run language models locally: manage models, chat, run Lua scripts."
 
@@ -29,14 +29,18 @@ def build_app() -> App:
     )
     models = App(name="model", help="Find, download, inspect and remove local models.")
     app.command(models)
-    models.command(model.list_models, name="list")
+    models.command(model.list_models, name="list", alias="ls")
     models.command(model.pull)
-    models.command(model.remove)
-    models.command(model.info)
+    models.command(model.remove, alias="rm")
+    models.command(model.info, alias="show")
+    models.command(habits.ps)
     models.command(model.available)
     models.command(model.status)
     models.command(model.import_model, name="import")
     app.command(chat.chat)
+    app.command(chat.ask)
+    for word in habits.HABITS:  # `llmspell pull X` and friends: say which command to run
+        app.command(habits.habit(word), name=word, show=False)
     app.command(plugins.plugins)
     app.command(completion.completion)
     app.register_install_completion_command(

@@ -50,11 +50,10 @@ def iso_date(timestamp: float) -> str:
 
 
 def iso_time(timestamp: float | None) -> str | None:
-    """UTC ISO 8601 for JSON output, next to the Unix seconds."""
-    if timestamp is None:
-        return None
-    moment = datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(microsecond=0)
-    return moment.isoformat().replace("+00:00", "Z")
+    """UTC ISO 8601, the core's one form (`llmspell.models.iso_time`)."""
+    from llmspell.models import iso_time as core_iso_time
+
+    return core_iso_time(timestamp)
 
 
 def human_count(count: int | None) -> str:

@@ -18,6 +18,14 @@ def note(message: str) -> None:
     print(f"Note: {message}", file=sys.stderr)
 
 
+def skipped_line(backend: str, why: str) -> str:
+    """A skipped backend in one short line: the reason's first sentence, and where to see more."""
+    import re
+
+    first = re.split(r"(?<=[.;])\s", why.strip(), maxsplit=1)[0].rstrip(".;")
+    return f"skipped {backend}: {first} (llmspell model status)."
+
+
 class Session:
     def __init__(self) -> None:
         self.debug = False

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .agent import Agent
-    from .backend import Backend, BackendSettings, ProgressCallback, Provider, StreamingProvider
+    from .backend import (
+        Backend,
+        BackendSettings,
+        ProgressCallback,
+        Provider,
+        StreamingGenerator,
+        StreamingProvider,
+        TextGenerator,
+    )
+    from .commands import model_command
     from .config import BackendTable, Config, load_config
     from .errors import (
         BackendUnavailableError,
@@ -32,6 +41,7 @@ if TYPE_CHECKING:
     )
     from .hookspecs import hookimpl
     from .inference import (
+        DEFAULT_PARAMS,
         CompletionRequest,
         CompletionResult,
         GenerationParams,
@@ -43,10 +53,14 @@ if TYPE_CHECKING:
     from .models import (
         CatalogEntry,
         HealthStatus,
+        ImportResult,
+        LoadedModel,
         LocalModel,
         ModelInfo,
         ModelListing,
         PullProgress,
+        PullResult,
+        RemoveResult,
     )
     from .plugins import PluginRecord, list_plugins
     from .registry import BackendFault
@@ -68,10 +82,13 @@ _EXPORTS: dict[str, str] = {
     "CompletionRequest": "inference",
     "CompletionResult": "inference",
     "Config": "config",
+    "DEFAULT_PARAMS": "inference",
     "ConfigError": "errors",
     "DownloadError": "errors",
     "GenerationParams": "inference",
     "HealthStatus": "models",
+    "ImportResult": "models",
+    "LoadedModel": "models",
     "InferenceError": "errors",
     "LlmspellError": "errors",
     "LocalModel": "models",
@@ -86,20 +103,26 @@ _EXPORTS: dict[str, str] = {
     "ProgressCallback": "backend",
     "Provider": "backend",
     "PullProgress": "models",
+    "PullResult": "models",
+    "RemoveResult": "models",
     "Resolution": "manager",
     "RuntimeFailure": "errors",
     "SpecError": "errors",
     "StreamChunk": "inference",
+    "StreamingGenerator": "backend",
     "StreamingProvider": "backend",
+    "TextGenerator": "backend",
     "TokenUsage": "inference",
     "UnknownBackendError": "errors",
     "hookimpl": "hookspecs",
     "list_plugins": "plugins",
     "load_config": "config",
+    "model_command": "commands",
     "parse_spec": "spec",
 }
 
 __all__ = [
+    "DEFAULT_PARAMS",
     "Agent",
     "Backend",
     "BackendFault",
@@ -115,8 +138,10 @@ __all__ = [
     "DownloadError",
     "GenerationParams",
     "HealthStatus",
+    "ImportResult",
     "InferenceError",
     "LlmspellError",
+    "LoadedModel",
     "LocalModel",
     "Manager",
     "Message",
@@ -129,17 +154,22 @@ __all__ = [
     "ProgressCallback",
     "Provider",
     "PullProgress",
+    "PullResult",
+    "RemoveResult",
     "Resolution",
     "RuntimeFailure",
     "SpecError",
     "StreamChunk",
+    "StreamingGenerator",
     "StreamingProvider",
+    "TextGenerator",
     "TokenUsage",
     "UnknownBackendError",
     "__version__",
     "hookimpl",
     "list_plugins",
     "load_config",
+    "model_command",
     "parse_spec",
 ]
 

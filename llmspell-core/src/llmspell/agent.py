@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from .backend import Provider
+from .backend import TextGenerator
 from .inference import (
     CompletionRequest,
     CompletionResult,
@@ -22,17 +22,25 @@ _DEFAULT_REPLY_BUDGET = 512
 
 @attrs.define
 class Agent:
-    provider: Provider
+    generator: TextGenerator
     name: str = "agent"
     system_prompt: str | None = None
     params: GenerationParams = attrs.field(factory=GenerationParams)
     history: list[Message] = attrs.field(factory=list)
     #: Whether calls remember earlier turns (a chat), or each call stands alone.
     remember: bool = True
+    #: What fills parameters nobody chose: llmspell's `DEFAULT_PARAMS`, or nothing when the
+    #: backend leaves them to its server (`Backend.server_defaults`).
+    defaults: GenerationParams = attrs.field(factory=GenerationParams)
+
+    @property
+    def provider(self) -> TextGenerator:
+        """The name `generator` had before 0.2."""
+        return self.generator
 
     @property
     def model(self) -> str:
-        return self.provider.model
+        return self.generator.model
 
     def reset(self) -> None:
         """Forget the conversation."""
@@ -40,7 +48,7 @@ class Agent:
 
     def execute(self, text: str, params: GenerationParams | None = None) -> CompletionResult:
         request = self._request(text, params)
-        result = self.provider.complete(request)
+        result = self.generator.complete(request)
         self._remember(text, result.text)
         return result
 
@@ -50,13 +58,13 @@ class Agent:
     def stream(self, text: str, params: GenerationParams | None = None) -> Iterator[StreamChunk]:
         """Yield chunks as they come; the conversation records the reply once it is complete."""
         request = self._request(text, params)
-        for chunk in self.provider.stream(request):
+        for chunk in self.generator.stream(request):
             if chunk.done and chunk.result is not None:
                 self._remember(text, chunk.result.text)
             yield chunk
 
     def _request(self, text: str, params: GenerationParams | None) -> CompletionRequest:
-        merged = self.params.merged(params)
+        merged = self.defaults.merged(self.params).merged(params)
         head = [Message("system", self.system_prompt)] if self.system_prompt else []
         turns = self._fit(head, [*self.history, Message("user", text)], merged)
         return CompletionRequest([*head, *turns], merged)
@@ -65,7 +73,7 @@ class Agent:
         self, head: list[Message], turns: list[Message], params: GenerationParams
     ) -> list[Message]:
         """Drop the oldest turns until the prompt plus the reply fits the model's context."""
-        context = getattr(self.provider, "context_length", 0) or 0
+        context = getattr(self.generator, "context_length", 0) or 0
         if not context:
             return turns
         budget = context - (params.max_tokens or _DEFAULT_REPLY_BUDGET)

@@ -7,6 +7,7 @@ first use and kept, so a model loaded once stays loaded for the life of the mana
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from collections.abc import Callable
@@ -15,18 +16,32 @@ from typing import TypeVar
 
 import attrs
 
+from . import names as naming  # forgiving model names (#15)
 from .agent import Agent
 from .backend import Backend, ProgressCallback, overrides
 from .config import Config, load_config
 from .errors import (
     BackendUnavailableError,
+    ConfigError,
     LlmspellError,
     ModelNotFoundError,
     NotSupportedError,
     RuntimeFailure,
+    UnknownBackendError,
 )
-from .inference import GenerationParams
-from .models import CatalogEntry, HealthStatus, LocalModel, ModelInfo, ModelListing
+from .inference import DEFAULT_PARAMS, GenerationParams
+from .models import (
+    PRESENT,
+    PULLED,
+    CatalogEntry,
+    HealthStatus,
+    LocalModel,
+    ModelInfo,
+    ModelListing,
+    PullProgress,
+    PullResult,
+    RemoveResult,
+)
 from .plugins import PluginRecord, list_plugins, plugin_manager
 from .registry import BackendFault, Registry
 from .registry import build as build_registry
@@ -96,7 +111,7 @@ class Manager:
 
     def resolve(self, spec: str | ModelSpec) -> Resolution:
         """Which backend serves `spec`; `local/...` is resolved by the resolution hook."""
-        parsed = self.parse(spec)
+        parsed = naming.with_default_tag(self, self.parse(spec))  # `smollm2` → `smollm2:135m` (#15)
         if parsed.target_backend:
             return Resolution(self.backend(parsed.target_backend), parsed)
         self._check_default_backend()
@@ -114,8 +129,19 @@ class Manager:
 
     def _check_default_backend(self) -> None:
         wanted = self.config.default_backend
-        if wanted:
-            self.backend(wanted)  # unknown: said with the list; broken: said why
+        if not wanted:
+            return
+        try:
+            self.backend(wanted)  # broken: raises why
+        except UnknownBackendError:
+            known = self.backend_names
+            hint = difflib.get_close_matches(wanted, [*known, *self.aliases], n=1)
+            extra = f" Did you mean {self.aliases.get(hint[0], hint[0])!r}?" if hint else ""
+            origin = str(self.config.source) if self.config.source else "the configuration"
+            raise ConfigError(
+                f"{origin}: default_backend is {wanted!r}, which is not an installed backend "
+                f"(installed: {', '.join(known) or 'none'}).{extra}"
+            ) from None
 
     def _note_faults(self) -> None:
         """Once per manager: commands that pass over a broken backend say so in one line."""
@@ -125,6 +151,17 @@ class Manager:
         for fault in self.faults.values():
             self.on_note(f"{fault.name} is disabled: {fault.reason}")
 
+    def removal_target(self, spec: str | ModelSpec) -> Resolution:
+        """`resolve`, for a removal: a model no backend has is said so, without "pull it first"."""
+        try:
+            return self.resolve(spec)
+        except ModelNotFoundError:  # store (#12, item 7)
+            names = ", ".join(self.backends) or "none"
+            raise ModelNotFoundError(
+                f"Nothing to remove: no installed backend has {self.parse(spec).name!r} "
+                f"(installed: {names}). llmspell model list shows what is installed."
+            ) from None
+
     def _not_found(self, spec: ModelSpec) -> str:
         names = ", ".join(self.backends) or "none"
         down = [b.name for b in self.backends.values() if not health_of(b).healthy]
@@ -132,9 +169,10 @@ class Manager:
         pullers = [b for b in self.backends.values() if overrides(b, "pull")]
         ready = [b for b in pullers if health_of(b).healthy] or pullers
         at = f"@{ready[0].name}" if ready else ""
+        pull = f"llmspell model pull {spec.name}{at}"
         return (
             f"No installed backend has {spec.name!r} (installed: {names}{hint}). "
-            f"Pull it first, e.g. llmspell model pull {spec.name}{at}."
+            + naming.next_step(self, spec, pull)  # "did you mean", or a pull that works (#15)
         )
 
     # -- status and model management -----------------------------------------
@@ -163,9 +201,24 @@ class Manager:
         r = self.resolve(spec)
         return r.backend.info(r.spec.name)
 
-    def remove(self, spec: str | ModelSpec) -> None:
-        r = self.resolve(spec)
+    def remove(self, spec: str | ModelSpec) -> RemoveResult:
+        r = self.removal_target(spec)
         r.backend.remove(r.spec.name)
+        return RemoveResult(r.spec.name, r.backend.name)
+
+    def installed(
+        self, spec: str | ModelSpec, quantization: str | None = None
+    ) -> LocalModel | None:
+        """The installed model `spec` names (in `quantization`, if given), or None."""
+        try:
+            r = self.resolve(spec)
+            models = contained(r.backend, "list its models", r.backend.list_models)
+        except LlmspellError:
+            return None
+        found = next((m for m in models if m.name == r.spec.name), None)
+        if found and quantization and (found.quantization or "").upper() != quantization.upper():
+            return None  # another quantization was asked for: the backend decides
+        return found
 
     def pull(
         self,
@@ -174,17 +227,42 @@ class Manager:
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
-        """Download a model; a spec without a backend goes to the first healthy one that pulls."""
-        r = self._pull_target(self.parse(spec))
-        return r.backend.pull(
-            r.spec.name, force=force, quantization=quantization, progress=progress
-        )
+    ) -> PullResult:
+        """Download a model; a spec without a backend goes to the first healthy one that pulls.
+
+        Unless `force`, a model already installed is not pulled again (status "present").
+        """
+        parsed = naming.for_pull(self, self.parse(spec))  # `llama3.2` → `llama3.2:1b` (#15)
+        report = progress or (lambda _event: None)
+        present = None if force else self.installed(parsed, quantization)
+        if present is not None and overrides(self.backend(present.backend), "pull"):
+            size = present.size_bytes
+            report(PullProgress(parsed.name, "already present", size, size))
+            return PullResult(present, PRESENT)
+        r = self._pull_target(parsed)
+        fetched = [0]
+
+        def track(event: PullProgress) -> None:
+            if event.total:
+                fetched[0] = event.completed
+            report(event)
+
+        try:
+            out = r.backend.pull(
+                r.spec.name, force=force, quantization=quantization, progress=track
+            )
+        except ModelNotFoundError as exc:
+            raise naming.explained(exc, self, r.spec) from None  # with "did you mean" (#15)
+        result = out if isinstance(out, PullResult) else PullResult(out, PULLED)
+        if result.status == PULLED and not result.bytes_downloaded:
+            result = attrs.evolve(result, bytes_downloaded=fetched[0])
+        return result
 
     def _pull_target(self, spec: ModelSpec) -> Resolution:
         if spec.target_backend:
             return Resolution(self.backend(spec.target_backend), spec)
         if self.config.default_backend:
+            self._check_default_backend()
             return Resolution(self.backend(self.config.default_backend), spec)
         self._note_faults()
         pullers = [b for b in self.backends.values() if overrides(b, "pull")]
@@ -201,8 +279,18 @@ class Manager:
     def available(
         self, backend: str | None = None, recommended: bool = False
     ) -> list[CatalogEntry]:
-        chosen = [self.backend(backend)] if backend else list(self.backends.values())
-        entries = [e for b in chosen for e in _catalog(b)]
+        """Pullable models; a backend named explicitly raises its catalog's error."""
+        if backend is not None:
+            b = self.backend(backend)
+            entries = contained(b, "read its catalog", b.available)
+        else:
+            self._note_faults()
+            entries = []
+            for b in self.backends.values():
+                try:
+                    entries += contained(b, "read its catalog", b.available)
+                except LlmspellError as exc:
+                    self.on_note(f"skipped {b.name}: {exc}")
         return [e for e in entries if e.recommended] if recommended else entries
 
     def import_file(
@@ -241,15 +329,20 @@ class Manager:
         """An agent on `spec`; with `auto_pull_missing` a model that is not present is pulled."""
         try:
             r = self.resolve(spec)
-            provider = r.backend.provider(r.spec.name)
+            generator = r.backend.generator(r.spec.name)
         except ModelNotFoundError:
             if not self.config.auto_pull_missing:
                 raise
             self.pull(spec, progress=progress)
             r = self.resolve(spec)
-            provider = r.backend.provider(r.spec.name)
+            generator = r.backend.generator(r.spec.name)
+        defaults = GenerationParams() if type(r.backend).server_defaults else DEFAULT_PARAMS
         return Agent(
-            provider, name=name, system_prompt=system_prompt, params=params or GenerationParams()
+            generator,
+            name=name,
+            system_prompt=system_prompt,
+            params=params or GenerationParams(),
+            defaults=defaults,
         )
 
     def plugins(self) -> list[PluginRecord]:
@@ -279,10 +372,10 @@ def contained(backend: Backend, action: str, call: Callable[[], T]) -> T:
 
 
 def _catalog(backend: Backend) -> list[CatalogEntry]:
+    """For choosing where to pull: a catalog that cannot be read counts as empty."""
     try:
         return backend.available()
-    except Exception as exc:
-        log.warning("%s: cannot read the catalog: %s", backend.name, exc)
+    except Exception:
         return []
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -45,6 +45,21 @@ class PluginRecord:
     def status(self) -> str:
         """`loaded`, or `error` when the plugin or one of its backends failed."""
         return "loaded" if self.error is None and not self.faults else "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        """`name`, `distribution`, `version`, `hooks`, `loaded`, `error`, `status`,
+        `backends`, `faults` (BackendFault dicts)."""
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "hooks": list(self.hooks),
+            "loaded": self.loaded,
+            "error": self.error,
+            "status": self.status,
+            "backends": list(self.backends),
+            "faults": [f.to_dict() for f in self.faults],
+        }
 
 
 def _wanted() -> set[str] | None:

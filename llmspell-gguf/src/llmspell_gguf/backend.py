@@ -10,7 +10,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 import attrs
-from llmspell import Backend, BackendSettings, BackendUnavailableError, HealthStatus
+from llmspell import (
+    Backend,
+    BackendSettings,
+    BackendUnavailableError,
+    HealthStatus,
+    LlmspellError,
+    LoadedModel,
+    PullResult,
+)
 
 from . import bindings, hardware, loader
 from .concurrency import GenerationSlots
@@ -41,7 +49,7 @@ class GgufBackend(Backend):
         self.options: GgufOptions
         #: Bounds parallel generations of every provider this backend hands out.
         self.slots = GenerationSlots(self.options.max_concurrent)
-        self._providers: dict[str, GgufProvider] = {}
+        self._generators: dict[str, GgufProvider] = {}
 
     @cached_property
     def store(self) -> GgufStore:
@@ -70,41 +78,49 @@ class GgufBackend(Backend):
             "flash_attention": self.options.flash_attention,
             "max_concurrent": self.slots.limit,
             "parallel": self.options.parallel,
-            "loaded": [str(p) for p in loader.loaded_paths()],
         }
+        loaded = self._loaded()
         try:
             loader.gpu_layers(self.options.device)
         except BackendUnavailableError as exc:
             return HealthStatus(
                 self.name, False, version, str(exc), endpoint=endpoint, device=device,
-                details=details,
+                loaded=loaded, details=details,
             )  # fmt: skip
         try:
             count = len(self.store.list_models())
         except Exception as exc:  # a broken model directory must not hide the backend
+            said = str(exc) if isinstance(exc, LlmspellError) else f"{type(exc).__name__}: {exc}"
             return HealthStatus(
-                self.name, False, version, f"Cannot read the model directory: {exc}",
-                endpoint=endpoint, device=device, details=details,
+                self.name, False, version, f"Cannot read the model directory. {said}",
+                endpoint=endpoint, device=device, loaded=loaded, details=details,
             )  # fmt: skip
-        if self.store.problems:  # e.g. a damaged manifest.json, skipped by the listing
-            details["notes"] = list(self.store.problems)
         return HealthStatus(
             self.name, True, version, model_count=count, endpoint=endpoint, device=device,
-            details=details,
+            loaded=loaded, details=details, notes=self.store.problems,  # skipped manifests
         )  # fmt: skip
+
+    def _loaded(self) -> list[LoadedModel]:
+        """The files llama.cpp holds in this process, named as this backend's models."""
+        names = {provider.path: model for model, provider in self._generators.items()}
+        out = []
+        for path in loader.loaded_paths():
+            size = path.stat().st_size if path.exists() else None
+            out.append(LoadedModel(names.get(path, path.name), path, size))
+        return out
 
     # -- inference ---------------------------------------------------------------
 
-    def provider(self, model: str) -> GgufProvider:
+    def generator(self, model: str) -> GgufProvider:
         """A provider for `model`; its file is loaded now (once per process)."""
         from .provider import GgufProvider
 
         path = self.store.path_of(model)
-        cached = self._providers.get(model)
+        cached = self._generators.get(model)
         if cached is not None and cached.path == path:
             return cached
         provider = GgufProvider(model, path, self.load_options, self.slots)
-        self._providers[model] = provider
+        self._generators[model] = provider
         return provider
 
     def unload(self, model: str | None = None) -> None:
@@ -116,7 +132,9 @@ class GgufBackend(Backend):
     # -- model management (the store's) -------------------------------------------
 
     def list_models(self) -> list[LocalModel]:
-        return self.store.list_models()
+        models = self.store.list_models()
+        self.store.say_problems()  # damaged manifests were skipped: say so (health has notes)
+        return models
 
     def has_model(self, model: str) -> bool:
         return self.store.has(model)
@@ -132,7 +150,7 @@ class GgufBackend(Backend):
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
         if force and (path := self.store.usable_path(model)) is not None:
             loader.unload(path)
         return self.store.pull(model, force=force, quantization=quantization, progress=progress)
@@ -140,7 +158,7 @@ class GgufBackend(Backend):
     def remove(self, model: str) -> None:
         if (path := self.store.usable_path(model)) is not None:
             loader.unload(path)
-        self._providers.pop(model, None)
+        self._generators.pop(model, None)
         self.store.remove(model)
 
     def available(self) -> list[CatalogEntry]:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import attrs
-from llmspell import BadInputError, InferenceError
+from llmspell import InferenceError
 
 from . import bindings
 from .sampling import Sampling, build_chain
@@ -126,8 +126,8 @@ class Batcher:
         the next step."""
         n_prompt = len(prompt)
         outcome.prompt_tokens = n_prompt
-        if n_prompt >= self.n_ctx:
-            raise BadInputError(
+        if n_prompt >= self.n_ctx:  # a runtime failure, as docs/python-api.md says (exit 1)
+            raise InferenceError(
                 f"The prompt is {n_prompt} tokens but the model's context holds {self.n_ctx}. "
                 "Shorten the conversation (agent.reset()) or raise context_size in "
                 "[providers.gguf.options]."

@@ -21,7 +21,7 @@ import attrs
 from llmspell.errors import BadInputError, DownloadError, ModelNotFoundError
 
 from .fileops import CHUNK, remove_quietly
-from .layout import partial_path
+from .layout import is_safe_file_name, partial_path
 
 Progress = Callable[[int, int], None]
 
@@ -80,7 +80,9 @@ def pick(files: list[RemoteFile], repo: str, filename: str) -> RemoteFile:
 def gguf_quantizations(files: list[str]) -> dict[str, str]:
     """Quantization label -> file, for the single-file GGUF weights in a repo listing."""
     found: dict[str, str] = {}
-    for name in files:
+    # Safe names first: a hostile listing cannot shadow a real file of the same quantization
+    # (an unsafe name is still chosen when it is the only one, so the pull says why it refuses).
+    for name in sorted(files, key=lambda f: not is_safe_file_name(f)):
         base = name.rsplit("/", 1)[-1]
         if not base.lower().endswith(".gguf") or "mmproj" in base.lower() or _SPLIT.search(base):
             continue

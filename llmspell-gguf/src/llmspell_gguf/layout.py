@@ -180,6 +180,14 @@ def local_file_name(remote: str) -> str:
     return base
 
 
+def is_safe_file_name(remote: str) -> bool:
+    try:
+        local_file_name(remote)
+    except UnsafeFileName:
+        return False
+    return True
+
+
 def _unsafe(name: object) -> str | None:
     if not isinstance(name, str) or not name:
         return "it is empty"
@@ -222,7 +230,7 @@ class ModelDirectory:
         """
         try:
             children = sorted(self.root.iterdir())
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:  # nothing installed yet (a file there is an error)
             return [], []
         found: list[tuple[Path, Manifest]] = []
         problems: list[str] = []

@@ -38,7 +38,8 @@ class LoadOptions:
         return cls(
             n_ctx=max(0, options.context_size),
             n_batch=max(1, options.batch_size),
-            n_threads=hardware.cpu_threads(options.cpu_threads),
+            # threads_for_load leaves out cores other processes keep busy (#15, hardware.py)
+            n_threads=hardware.threads_for_load(options.cpu_threads),
             n_gpu_layers=gpu_layers(options.device),
             flash_attn=options.flash_attention,
             parallel=max(1, options.parallel),

@@ -24,7 +24,15 @@ from llmspell.errors import (
     ModelNotFoundError,
     NotSupportedError,
 )
-from llmspell.models import CatalogEntry, LocalModel, ModelInfo, PullProgress
+from llmspell.models import (
+    PRESENT,
+    PULLED,
+    CatalogEntry,
+    LocalModel,
+    ModelInfo,
+    PullProgress,
+    PullResult,
+)
 
 # `catalog`, `sources` and `download` are imported where used: `list` and `info` (which must
 # stay fast) need none of them.
@@ -57,6 +65,7 @@ BACKEND = "gguf"
 DISK_MARGIN = 64 * 1024 * 1024
 
 _headers: dict[tuple[str, int, int], GgufHeader] = {}
+_said: set[str] = set()
 
 
 def header_of(path: Path) -> GgufHeader:
@@ -98,12 +107,17 @@ class GgufStore:
         with store_errors(self.root, "listing the GGUF models"):
             tidy(self.directory)
             found, self.problems = self.directory.scan()
-        for problem in self.problems:
-            log.warning("%s", problem)
         models = {m.name: self._local(entry, m) for entry, m in found}
         for om in self._ollama_models():
             models.setdefault(om.name, self._ollama_local(om))
         return sorted(models.values(), key=lambda m: m.name)
+
+    def say_problems(self) -> None:
+        """Log what the last listing skipped (once per process), for `model list` to show."""
+        for problem in self.problems:
+            if problem not in _said:
+                _said.add(problem)
+                log.warning("Note: %s", problem)  # shown like the CLI's own "Note:" lines
 
     def has(self, name: str) -> bool:
         """Whether `name` is installed here, even if broken (so `remove NAME` finds it)."""
@@ -174,6 +188,7 @@ class GgufStore:
             quantization=header.quantization or local.quantization,
             context_length=header.context_length,
             has_chat_template=header.chat_template is not None,
+            chat_template=header.chat_template,
             license=header.license,
             path=path,
             modified_at=local.modified_at,
@@ -264,9 +279,7 @@ class GgufStore:
                 linked=link,
             )
             self.directory.write_manifest(entry, manifest)
-        return attrs.evolve(self._local(entry, manifest), details={
-            **self._local(entry, manifest).details, "status": "imported"
-        })  # fmt: skip
+        return self._local(entry, manifest)
 
     def remove(self, name: str) -> None:
         """Delete a model's entry (whole, broken or half-pulled), and nothing outside it."""
@@ -300,7 +313,7 @@ class GgufStore:
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
         validate_name(name)
         with store_errors(self.root, f"pulling {name}"):
             tidy(self.directory)
@@ -309,15 +322,15 @@ class GgufStore:
     def _pull(self, name: str, force: bool, quantization: str | None, emit: _Emitter) -> LocalModel:
         if not force and (present := self._present(name, quantization)) is not None:
             emit("already present")
-            return present
+            return PullResult(present, PRESENT)
         lock = self.directory.inside(self.directory.lock_path(name))
         with exclusive(lock, on_wait=lambda: emit(f"waiting for another pull of {name}")):
             if not force and (present := self._present(name, quantization)) is not None:
-                emit("already present")
-                return present
+                emit("already present")  # another process pulled it while we waited
+                return PullResult(present, PRESENT)
             request = self._resolve(name, quantization)
             try:
-                return self._fetch(request, force, emit)
+                return PullResult(self._fetch(request, force, emit), PULLED)
             finally:
                 _drop_if_empty(self.directory.entry(name))
 
@@ -331,7 +344,7 @@ class GgufStore:
             return None
         if quantization and (local.quantization or "").lower() != quantization.lower():
             return None
-        return attrs.evolve(local, details={**local.details, "status": "already present"})
+        return local
 
     def _resolve(self, name: str, quantization: str | None) -> _Request:
         from . import catalog as catalog_mod
@@ -500,8 +513,7 @@ class GgufStore:
         if old is not None and old.file != file:
             remove_quietly(entry / old.file)
         emit("success", header.file_size, header.file_size)
-        local = self._local(entry, manifest)
-        return attrs.evolve(local, details={**local.details, "status": "pulled"})
+        return self._local(entry, manifest)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -525,8 +537,8 @@ class GgufStore:
         }
         if manifest.repo:
             details["repo"] = manifest.repo
-        details["state"] = state_of(path, manifest)
-        if details["state"] != "ok":
+        status = state_of(path, manifest)
+        if status != "ok":
             details["missing"] = True
         return LocalModel(
             name=manifest.name,
@@ -536,6 +548,7 @@ class GgufStore:
             modified_at=manifest.pulled_at_seconds,
             path=path,
             details=details,
+            status=status,
         )
 
     def _ollama_models(self) -> list[OllamaModel]:

@@ -7,6 +7,8 @@ hands `--allow-unsafe` to the script and keeps the sandbox.
 
 from __future__ import annotations
 
+import glob
+import os
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -22,6 +24,10 @@ Options (before {what}; everything after it is the script's):
                      bytecode, debug, and pulls from any registry host.
   --max-memory SIZE  The script's Lua memory limit, e.g. 512M or 2G (default 256M, or
                      max_memory under [lua] in llmspell.toml; 0 for none).
+  --connect KERNEL   Run in a running kernel (its id or connection file; also
+                     LLMSPELL_CONNECT): models stay loaded between runs.
+  --threads N        CPU threads for GGUF models (default: the cores other processes
+                     leave free; also LLMSPELL_CPU_THREADS).
   -h, --help         Show this help.
 """
 
@@ -41,7 +47,19 @@ Run inline Lua code, e.g. llmspell exec 'print(LocalLLM.status().gguf.ready)'.
 
 {_OPTIONS.format(what="CODE")}"""
 
-_TOKENS = Parameter(allow_leading_hyphen=True, help="Options, then the script and its arguments.")
+
+def _complete_files(context) -> list[str]:
+    """Shell completion offers files for the script (#15)."""
+    typed = getattr(context, "incomplete", "") or ""
+    found = glob.glob(os.path.expanduser(typed) + "*")
+    return sorted(p + "/" if os.path.isdir(p) else p for p in found)
+
+
+_TOKENS = Parameter(
+    allow_leading_hyphen=True,
+    help="Options, then the script and its arguments.",
+    completer=_complete_files,
+)
 
 
 @attrs.frozen
@@ -51,6 +69,8 @@ class Invocation:
     allow_unsafe: bool = False
     max_memory: str | None = None
     help: bool = False
+    connect: str | None = None
+    threads: int | None = None
 
 
 def parse_tokens(command: str, tokens: Sequence[str]) -> Invocation:
@@ -64,15 +84,19 @@ def parse_tokens(command: str, tokens: Sequence[str]) -> Invocation:
             options["help"] = True
         elif token == "--allow-unsafe":
             options["allow_unsafe"] = True
-        elif name == "--max-memory":
+        elif name in ("--max-memory", "--connect"):
             if not eq:
                 i += 1
                 if i == len(tokens):
-                    raise BadInputError(
-                        f"llmspell {command}: --max-memory needs a size, e.g. 512M."
-                    )
+                    example = "a size, e.g. 512M" if name == "--max-memory" else "a kernel id"
+                    raise BadInputError(f"llmspell {command}: {name} needs {example}.")
                 value = tokens[i]
-            options["max_memory"] = value
+            options[name[2:].replace("-", "_")] = value
+        elif name == "--threads":  # travels as LLMSPELL_CPU_THREADS to the GGUF loader (#15)
+            if not eq:
+                i += 1
+                value = tokens[i] if i < len(tokens) else ""
+            options["threads"] = _thread_count(command, value)
         elif token == "--":
             i += 1
             break
@@ -89,6 +113,17 @@ def parse_tokens(command: str, tokens: Sequence[str]) -> Invocation:
     return Invocation(target, tuple(tokens[i + 1 :]), **options)  # type: ignore[arg-type]
 
 
+def _thread_count(command: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise BadInputError(f"llmspell {command}: --threads needs a count of 1 or more, e.g. 2.")
+    return int(value)
+
+
+def _use_threads(call: Invocation) -> None:
+    if call.threads is not None:
+        os.environ["LLMSPELL_CPU_THREADS"] = str(call.threads)
+
+
 def run(*tokens: Annotated[str, _TOKENS]) -> int:
     """Run a Lua script with the LocalLLM and Agent globals.
 
@@ -98,6 +133,7 @@ def run(*tokens: Annotated[str, _TOKENS]) -> int:
     (arg, ARGS and ...). --allow-unsafe lifts the sandbox (file writes,
     processes, C modules, bytecode, debug, pulls from any host).
     --max-memory SIZE sets the Lua memory limit (default 256M, 0 for none).
+    --threads N sets the CPU threads of GGUF models (default: the free cores).
     """
     call = parse_tokens("run", tokens)
     if call.help:
@@ -105,6 +141,9 @@ def run(*tokens: Annotated[str, _TOKENS]) -> int:
         return 0
     if call.target is None:
         raise BadInputError("llmspell run needs a script: llmspell run SCRIPT [ARGS...].")
+    if connected := _connected(call):  # the kernel (llmspell-kernel) runs it
+        return connected.run_script(connected_to(call), call.target, call.args, **_limits(call))
+    _use_threads(call)
     return run_script(
         call.target, call.args, allow_unsafe=call.allow_unsafe, max_memory=call.max_memory
     )
@@ -119,6 +158,7 @@ def exec_(*tokens: Annotated[str, _TOKENS]) -> int:
     (arg, ARGS and ...). --allow-unsafe lifts the sandbox (file writes,
     processes, C modules, bytecode, debug, pulls from any host).
     --max-memory SIZE sets the Lua memory limit (default 256M, 0 for none).
+    --threads N sets the CPU threads of GGUF models (default: the free cores).
     """
     call = parse_tokens("exec", tokens)
     if call.help:
@@ -126,6 +166,32 @@ def exec_(*tokens: Annotated[str, _TOKENS]) -> int:
         return 0
     if call.target is None:
         raise BadInputError("llmspell exec needs Lua code: llmspell exec 'print(1)' [ARGS...].")
+    if connected := _connected(call):
+        return connected.exec_code(connected_to(call), call.target, call.args, **_limits(call))
+    _use_threads(call)
     return exec_code(
         call.target, call.args, allow_unsafe=call.allow_unsafe, max_memory=call.max_memory
     )
+
+
+def connected_to(call: Invocation) -> str | None:
+    """The kernel named by --connect, else by LLMSPELL_CONNECT (None: run here)."""
+    import os
+
+    return call.connect or os.environ.get("LLMSPELL_CONNECT") or None
+
+
+def _connected(call: Invocation):
+    """`llmspell_kernel.client` when the work goes to a kernel; None to run embedded."""
+    if connected_to(call) is None:
+        return None
+    try:
+        from llmspell_kernel import client
+    except ImportError:
+        message = "Connected mode needs the kernel: pip install llmspell-kernel"
+        raise BadInputError(message) from None
+    return client
+
+
+def _limits(call: Invocation) -> dict[str, object]:
+    return {"allow_unsafe": call.allow_unsafe, "max_memory": call.max_memory}

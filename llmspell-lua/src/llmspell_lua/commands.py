@@ -39,6 +39,10 @@ def run_script(
 ) -> int:
     """Run the Lua file `script` with `args` in `arg`, `ARGS` and `...`."""
     if not os.path.exists(script):
+        if "/" not in script and not script.endswith(".lua"):  # `run MODEL`, as with Ollama (#15)
+            raise BadInputError(
+                f"There is no script {script}. To talk to a model, run: llmspell chat {script}"
+            )
         raise BadInputError(
             f"Script {script} does not exist. Check the path, or run inline code with "
             "llmspell exec 'print(1)'."

@@ -1,7 +1,8 @@
 """The `LocalLLM` global: status, list, pull, info, remove and available, over `Manager`.
 
-Field names follow the Rust llmspell's LocalLLM so its scripts keep working: `running`
-(Ollama) and `ready` (GGUF) are both set on every backend, `models` is always a number.
+Every table is a result's canonical `to_dict()` (the same values as `--format json`), plus
+the Rust llmspell's names from `RUST_NAMES`, so its scripts keep working: `running` (Ollama)
+and `ready` (GGUF) are both set on every backend, `models` is always a number.
 """
 
 from __future__ import annotations
@@ -9,15 +10,40 @@ from __future__ import annotations
 from typing import Any
 
 import llmspell
-from llmspell import BadInputError, LocalModel, ModelInfo, PullProgress
+from llmspell import BadInputError, HealthStatus, PullProgress
 
-from .convert import from_lua, iso_time, lua_type, options, to_lua, unix_seconds
+from .convert import from_lua, lua_type, options, to_lua
 
 _GB = 1_000_000_000
 #: Backends every Rust llmspell had: its scripts read `s.ollama`, `s.gguf` and `s.candle`
 #: even where one is not installed, so those rows always exist (`installed = false`).
 RUST_BACKENDS = ("ollama", "gguf")
 RUST_ALIASES = {"candle": "gguf"}
+
+#: The one place Lua differs from the canonical `to_dict()` of each result (the same dicts
+#: as `--format json`): names the Rust llmspell's LocalLLM used, added next to the canonical
+#: ones with the same values (Lua name → canonical key, `a.b` for a nested one). Sizes
+#: (`size_bytes`), Unix-second times (`modified_at`), `model_id` and `percent_complete` are
+#: canonical already.
+RUST_NAMES: dict[str, dict[str, str]] = {
+    "health": {"running": "healthy", "ready": "healthy", "models": "model_count"},
+    "model": {},
+    "info": {},
+    "pull": {"name": "model.name", "backend": "model.backend", "size_bytes": "model.size_bytes"},
+}
+
+
+def lua_view(kind: str, canonical: dict[str, Any]) -> dict[str, Any]:
+    """`canonical` (a result's `to_dict()`) plus the Rust-compatible names for `kind`."""
+    out = dict(canonical)
+    for rust, key in RUST_NAMES[kind].items():
+        value: Any = canonical
+        for part in key.split("."):
+            value = value[part]
+        out[rust] = value
+    if "size_bytes" in canonical and kind in ("model", "info"):
+        out["size_gb"] = round((canonical["size_bytes"] or 0) / _GB, 2)  # for printing
+    return out
 
 
 def _spec(value: Any, where: str) -> str:
@@ -39,42 +65,6 @@ def _backend_arg(value: Any, where: str) -> str | None:
     return value
 
 
-def model_entry(m: LocalModel) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "name": m.name,
-        "backend": m.backend,
-        "size_bytes": m.size_bytes,
-        "size_gb": round(m.size_bytes / _GB, 2),
-        "quantization": m.quantization,
-        "modified_at": unix_seconds(m.modified_at),
-        "modified": iso_time(m.modified_at),
-        "path": m.path,
-    }
-
-
-def info_entry(i: ModelInfo) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "name": i.name,
-        "backend": i.backend,
-        "format": i.format,
-        "size_bytes": i.size_bytes,
-        "size_gb": round(i.size_bytes / _GB, 2),
-        "parameter_count": i.parameter_count,
-        "quantization": i.quantization,
-        "context_length": i.context_length,
-        "architecture": i.architecture,
-        "has_chat_template": i.has_chat_template,
-        "license": i.license,
-        "path": i.path,
-        "modified_at": unix_seconds(i.modified_at),
-        "modified": iso_time(i.modified_at),
-        "loaded": i.loaded,
-        "details": i.details,
-    }
-
-
 class LocalLLMBridge:
     def __init__(self, manager: llmspell.Manager, lua: Any) -> None:
         self.manager = manager
@@ -83,30 +73,14 @@ class LocalLLMBridge:
     def status(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for h in self.manager.status():
-            out[h.backend] = {
-                "backend": h.backend,
-                "running": h.healthy,
-                "ready": h.healthy,
-                "healthy": h.healthy,
-                "models": h.model_count or 0,
-                "version": h.version,
-                "error": h.error,
-                "endpoint": h.endpoint,
-                "device": h.device,
-            }
+            out[h.backend] = lua_view("health", h.to_dict())
         for name in RUST_BACKENDS:  # scripts read s.ollama / s.gguf even when not installed
-            out.setdefault(
-                name,
-                {
-                    "backend": name,
-                    "running": False,
-                    "ready": False,
-                    "healthy": False,
-                    "models": 0,
-                    "installed": False,
-                    "error": f"The {name} backend is not installed; pip install llmspell-{name}.",
-                },
-            )
+            if name not in out:
+                absent = HealthStatus(
+                    name, False, error=f"The {name} backend is not installed; "
+                    f"pip install llmspell-{name}."
+                )  # fmt: skip
+                out[name] = {**lua_view("health", absent.to_dict()), "installed": False}
         aliases = {**RUST_ALIASES, **self.manager.aliases}
         for alias, target in aliases.items():
             if target in out and alias not in out:
@@ -115,7 +89,7 @@ class LocalLLMBridge:
 
     def list(self, backend: Any = None) -> list[dict[str, Any]]:
         chosen = _backend_arg(backend, "LocalLLM.list")
-        return [model_entry(m) for m in self.manager.list_models(chosen)]
+        return [lua_view("model", m.to_dict()) for m in self.manager.list_models(chosen)]
 
     def pull(self, spec: Any, opts: Any = None) -> dict[str, Any]:
         spec = _spec(spec, "LocalLLM.pull")
@@ -141,35 +115,16 @@ class LocalLLMBridge:
             raise BadInputError(
                 f"LocalLLM.pull: progress must be a function, got {lua_type(callback)}."
             )
-        last: list[PullProgress] = []
 
         def progress(event: PullProgress) -> None:
-            last[:] = [event]
             if callback is not None:
-                payload = {
-                    "model": event.model,
-                    "status": event.status,
-                    "completed": event.completed,
-                    "total": event.total,
-                    "percent": round(event.percent, 1),
-                }
-                callback(to_lua(self.lua, payload))
+                callback(to_lua(self.lua, event.to_dict()))
 
-        model = self.manager.pull(spec, force=force, quantization=quantization, progress=progress)
-        downloaded = last[0].completed if last and last[0].total else 0
-        return {
-            "model_id": model.id,
-            "name": model.name,
-            "backend": model.backend,
-            "status": "completed",
-            "percent_complete": 100.0,
-            "bytes_downloaded": downloaded,
-            "bytes_total": model.size_bytes,
-            "size_bytes": model.size_bytes,
-        }
+        result = self.manager.pull(spec, force=force, quantization=quantization, progress=progress)
+        return lua_view("pull", result.to_dict())
 
     def info(self, spec: Any) -> dict[str, Any]:
-        return info_entry(self.manager.info(_spec(spec, "LocalLLM.info")))
+        return lua_view("info", self.manager.info(_spec(spec, "LocalLLM.info")).to_dict())
 
     def remove(self, spec: Any) -> bool:
         self.manager.remove(_spec(spec, "LocalLLM.remove"))
@@ -179,13 +134,5 @@ class LocalLLMBridge:
         chosen = _backend_arg(backend, "LocalLLM.available")
         given = options(opts, "LocalLLM.available", "{ recommended = true }")
         recommended = bool(from_lua(given.get("recommended", False)))
-        return [
-            {
-                "name": e.name,
-                "backend": e.backend,
-                "size_bytes": e.size_bytes,
-                "description": e.description,
-                "recommended": e.recommended,
-            }
-            for e in self.manager.available(chosen, recommended=recommended)
-        ]
+        entries = self.manager.available(chosen, recommended=recommended)
+        return [e.to_dict() for e in entries]

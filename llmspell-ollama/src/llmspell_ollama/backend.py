@@ -24,6 +24,7 @@ from llmspell import (
     ModelInfo,
     ProgressCallback,
     PullProgress,
+    PullResult,
 )
 
 from .catalog import catalog
@@ -46,11 +47,13 @@ class OllamaBackend(Backend):
     type_name = "ollama"
     priority = 10
     options_type = OllamaOptions
+    #: Unset parameters stay unset: the model's Modelfile (tuned per model) decides them.
+    server_defaults = True
 
     def __init__(self, settings: BackendSettings) -> None:
         super().__init__(settings)
         self.options: OllamaOptions
-        self._providers: dict[str, OllamaProvider] = {}
+        self._generators: dict[str, OllamaProvider] = {}
         self._probed: tuple[float, BackendUnavailableError | None] | None = None
 
     @cached_property
@@ -99,7 +102,8 @@ class OllamaBackend(Backend):
             model_count=len(models),
             endpoint=self.endpoint,
             device="managed by the Ollama server",
-            details={"loaded": loaded, "started_by_llmspell": conn.server_process is not None},
+            loaded=loaded,
+            details={"started_by_llmspell": conn.server_process is not None},
         )
 
     # -- models ----------------------------------------------------------------------
@@ -134,7 +138,7 @@ class OllamaBackend(Backend):
 
     def remove(self, model: str) -> None:
         self._conn().run(lambda c: c.delete(model), action=f"remove {model!r}", model=model)
-        self._providers.pop(canonical(model), None)
+        self._generators.pop(canonical(model), None)
 
     def unload(self, model: str | None = None) -> None:
         """Ask Ollama to free memory now (`keep_alive: 0`); nothing to do when it is down."""
@@ -166,7 +170,7 @@ class OllamaBackend(Backend):
         force: bool = False,
         quantization: str | None = None,
         progress: ProgressCallback | None = None,
-    ) -> LocalModel:
+    ) -> PullResult:
         """Ollama's pull stream, reported as byte totals summed over the model's layers."""
         if quantization:
             base, _, tag = model.partition(":")
@@ -183,7 +187,7 @@ class OllamaBackend(Backend):
             if present is not None:
                 size = present.size_bytes
                 report(PullProgress(model, "already present", size, size))
-                return present
+                return PullResult(present, "present")
         from .pulling import run_pull
 
         self._conn().run(lambda c: run_pull(c, model, report), action=f"pull {model!r}")
@@ -192,22 +196,22 @@ class OllamaBackend(Backend):
             raise DownloadError(
                 f"Ollama reported pulling {model!r} as done, but does not list it. Retry the pull."
             )
-        return found
+        return PullResult(found, "pulled")
 
     # -- inference --------------------------------------------------------------------
 
-    def provider(self, model: str) -> OllamaProvider:
+    def generator(self, model: str) -> OllamaProvider:
         """Checks the model exists (`/api/show`), and learns its context window on the way."""
         key = canonical(model)
-        if key not in self._providers:
+        if key not in self._generators:
             from .describe import serving_context_length
             from .provider import OllamaProvider
 
             conn = self._conn()
             show = conn.run(lambda c: c.show(model), action=f"describe {model!r}", model=model)
             context = serving_context_length(show, self.options.num_ctx)
-            self._providers[key] = OllamaProvider(conn, model, context, self.name)
-        return self._providers[key]
+            self._generators[key] = OllamaProvider(conn, model, context, self.name)
+        return self._generators[key]
 
     def __repr__(self) -> str:
         return f"OllamaBackend({self.endpoint!r})"

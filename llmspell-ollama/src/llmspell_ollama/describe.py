@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmspell import LocalModel, ModelInfo
+from llmspell import LoadedModel, LocalModel, ModelInfo
 
 #: Ollama's `num_ctx` when neither the request nor the Modelfile sets it (docs/faq).
 DEFAULT_NUM_CTX = 4096
@@ -51,15 +51,15 @@ def local_model(entry: Any, backend: str = "ollama") -> LocalModel:
     )
 
 
-def loaded_model(entry: Any) -> dict[str, Any]:
+def loaded_model(entry: Any) -> LoadedModel:
     """One `/api/ps` entry, for `status` and `info`."""
-    return {
-        "name": entry.name or entry.model,
-        "size_bytes": int(entry.size or 0),
-        "size_vram_bytes": int(entry.size_vram or 0),
-        "context_length": entry.context_length,
-        "expires_at": entry.expires_at.timestamp() if entry.expires_at else None,
-    }
+    return LoadedModel(
+        name=entry.name or entry.model,
+        size_bytes=int(entry.size or 0),
+        vram_bytes=int(entry.size_vram or 0),
+        context_length=entry.context_length,
+        expires_at=entry.expires_at.timestamp() if entry.expires_at else None,
+    )
 
 
 def parse_parameters(text: str | None) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def model_info(
     name: str,
     show: Any,
     listed: LocalModel | None,
-    loaded: dict[str, Any] | None,
+    loaded: LoadedModel | None,
     backend: str = "ollama",
 ) -> ModelInfo:
     """`/api/show` plus the model's `/api/tags` entry (size) and `/api/ps` entry (loaded)."""
@@ -126,6 +126,7 @@ def model_info(
         quantization=details.get("quantization_level"),
         context_length=model_context_length(show),
         has_chat_template=bool(show.template),
+        chat_template=show.template or None,
         license=license_name(show.license),
         modified_at=show.modified_at.timestamp() if show.modified_at else None,
         loaded=loaded is not None,
@@ -137,7 +138,7 @@ def model_info(
             "digest": listed.details.get("digest") if listed else None,
             "modelfile_parameters": parse_parameters(show.parameters),
             "capabilities": list(show.capabilities or []),
-            "template": show.template,
-            "loaded": loaded,
+            "loaded_context_length": loaded.context_length if loaded else None,
+            "loaded_vram_bytes": loaded.vram_bytes if loaded else None,
         },
     )

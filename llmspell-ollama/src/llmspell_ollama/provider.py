@@ -86,7 +86,7 @@ class OllamaProvider:
             model=self.model,
             provider=self.backend,
             finish_reason=_FINISH_REASONS.get(final.done_reason or "stop", "stop"),  # type: ignore[arg-type]
-            usage=TokenUsage(final.prompt_eval_count or 0, final.eval_count or 0),
+            usage=TokenUsage(final.prompt_eval_count, final.eval_count),  # None: not reported
             latency_ms=(time.perf_counter() - start) * 1000.0,
         )
 

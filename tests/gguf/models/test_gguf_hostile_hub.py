@@ -31,7 +31,7 @@ def test_a_file_in_a_repo_subfolder_is_pulled_into_the_entry_under_its_base_name
 ):
     hub.add_file(NESTED_REPO, "quants/deeper/tiny-F16.gguf", tiny_ggufs["F16"])
 
-    model = manager.pull(f"gguf/hf.co/{NESTED_REPO}:F16")
+    model = manager.pull(f"gguf/hf.co/{NESTED_REPO}:F16").model
 
     entry = model_dir / "hf.co=test-org=nested-GGUF@F16"
     assert model.path == entry / "tiny-F16.gguf"
@@ -61,6 +61,17 @@ def test_a_hub_file_name_that_climbs_out_of_the_store_is_refused_before_any_writ
     assert not hub.downloads()
     assert [p.name for p in model_dir.iterdir()] == [".locks"]
     assert list(manager.list_models("gguf")) == []
+
+
+def test_a_hostile_name_cannot_shadow_a_real_file_of_the_same_quantization(
+    hub, manager, tiny_ggufs
+):
+    hub.add_file(NESTED_REPO, "../aaa/evil-F16.gguf", tiny_ggufs["F32"])
+    hub.add_file(NESTED_REPO, "tiny-F16.gguf", tiny_ggufs["F16"])
+
+    model = manager.pull(f"gguf/hf.co/{NESTED_REPO}:F16").model
+
+    assert sha256(model.path) == sha256(tiny_ggufs["F16"])
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,7 @@ def test_removing_an_ollama_model_is_refused_and_changes_nothing(store):
 
 def test_pulling_a_model_ollama_has_is_already_present(store):
     events = []
-    model = Manager().pull("gguf/smollm2:135m", progress=events.append)
+    model = Manager().pull("gguf/smollm2:135m", progress=events.append).model
     assert [e.status for e in events] == ["already present"]
     assert model.details["store"] == "ollama"
 

@@ -155,7 +155,7 @@ def test_a_disk_that_fills_up_during_a_download_keeps_the_partial_for_the_resume
         assert partial.stat().st_size > 0
         filler.unlink()
 
-        pulled = Manager().pull("gguf/hf.co/test-org/big-GGUF:F32")
+        pulled = Manager().pull("gguf/hf.co/test-org/big-GGUF:F32").model
 
         assert pulled.path.read_bytes() == model.read_bytes()
         assert any(r.range for r in hub.downloads())  # resumed, not started over
@@ -169,3 +169,34 @@ def test_the_sentences_cover_every_errno_the_issue_lists(tmp_path):
         said = explain(OSError(code, os.strerror(code), "/x"), tmp_path, "doing it")
         assert said.message.startswith("Cannot finish doing it: ")
         assert os.strerror(code) not in said.message  # a sentence of ours, not the errno text
+
+
+def test_a_model_directory_that_is_a_file_is_said_by_list_not_hidden(isolated_home, tmp_path):
+    a_file = tmp_path / "models"
+    a_file.write_text("not a folder")
+    use_model_directory(isolated_home, a_file)
+    sentence = (
+        f"Cannot finish listing the GGUF models: part of {a_file} is a file where a folder "
+        "should be. Move that file away, or set model_directory in [providers.gguf.options] "
+        "to a folder."
+    )
+
+    everything = llmspell("model", "list")
+    only_gguf = llmspell("model", "list", "--backend", "gguf")
+
+    assert everything.returncode == 0
+    assert f"Note: skipped gguf: {sentence.split('. ')[0]}" in everything.stderr  # short form
+    assert (only_gguf.returncode, only_gguf.stderr) == (2, f"Error: {sentence}\n")
+
+
+def test_a_name_longer_than_a_file_name_allows_is_bad_input_for_pull_and_import(smollm2_path):
+    long_repo = "hf.co/owner/" + "r" * 250 + ":Q4_K_M"
+    pulled = llmspell("model", "pull", f"gguf/{long_repo}")
+    imported = llmspell("model", "import", str(smollm2_path), "--name", "n" * 300)
+
+    assert pulled.returncode == imported.returncode == 2
+    assert "bytes long; a model name may have at most 200. Choose a shorter name." in pulled.stderr
+    assert imported.stderr == (
+        f"Error: The model name {'n' * 40}… is 300 bytes long; a model name may have at most "
+        "200. Choose a shorter name.\n"
+    )

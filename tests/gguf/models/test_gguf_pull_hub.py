@@ -19,7 +19,7 @@ def test_pull_of_an_hf_reference_downloads_verifies_and_records_the_model(
     hub, manager, model_dir, tiny_ggufs
 ):
     events = []
-    model = manager.pull("gguf/hf.co/test-org/tiny-GGUF:F16", progress=events.append)
+    model = manager.pull("gguf/hf.co/test-org/tiny-GGUF:F16", progress=events.append).model
 
     assert model.name == "hf.co/test-org/tiny-GGUF:F16"
     assert model.quantization == "F16"
@@ -48,7 +48,7 @@ def test_pull_reports_byte_progress_up_to_the_total(hub, manager, smollm2_path):
 
 
 def test_catalog_entry_from_config_pulls_the_named_quantization(hub, manager, tiny_ggufs):
-    model = manager.pull("gguf/tiny:1m", quantization="f32")
+    model = manager.pull("gguf/tiny:1m", quantization="f32").model
     assert model.quantization == "F32"
     assert sha256(model.path) == sha256(tiny_ggufs["F32"])
 
@@ -83,7 +83,7 @@ def test_an_interrupted_download_keeps_the_partial_and_the_next_pull_resumes_it(
     assert manager.list_models("gguf") == []  # a partial is not a model
 
     events = []
-    model = manager.pull("gguf/smol:135m", progress=events.append)
+    model = manager.pull("gguf/smol:135m", progress=events.append).model
 
     assert [d.range for d in hub.downloads()] == [None, f"bytes={kept}-"]
     assert any(e.status.startswith("resuming") for e in events)
@@ -119,19 +119,19 @@ def test_free_disk_space_is_checked_before_downloading(hub, manager, monkeypatch
 
 
 def test_already_present_is_a_no_op_and_force_downloads_again(hub, manager):
-    first = manager.pull("gguf/hf.co/test-org/tiny-GGUF:F32")
+    first = manager.pull("gguf/hf.co/test-org/tiny-GGUF:F32").model
     stamp = first.path.stat().st_mtime_ns
     events = []
 
     again = manager.pull("gguf/hf.co/test-org/tiny-GGUF:F32", progress=events.append)
 
     assert [e.status for e in events] == ["already present"]
-    assert again.details["status"] == "already present"
-    assert again.path.stat().st_mtime_ns == stamp
+    assert again.status == "present"
+    assert again.model.path.stat().st_mtime_ns == stamp
     assert len(hub.downloads()) == 1
 
     forced = manager.pull("gguf/hf.co/test-org/tiny-GGUF:F32", force=True)
-    assert forced.details["status"] == "pulled"
+    assert forced.status == "pulled"
     assert len(hub.downloads()) == 2
 
 
@@ -141,7 +141,7 @@ def test_two_pulls_of_one_model_at_once_do_not_corrupt_it(hub, manager, tiny_ggu
 
     def pull():
         try:
-            results.append(manager.pull("gguf/tiny:1m", progress=events.append))
+            results.append(manager.pull("gguf/tiny:1m", progress=events.append).model)
         except Exception as exc:  # pragma: no cover - reported by the assertion below
             errors.append(exc)
 
@@ -178,7 +178,7 @@ def test_a_file_in_the_hugging_face_cache_is_used_without_downloading(
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
-    model = manager.pull("gguf/smol:135m")
+    model = manager.pull("gguf/smol:135m").model
 
     assert model.details["source"] == f"hf-cache:{SMOL_REPO}"
     assert len(hub.downloads()) == fetched
@@ -197,7 +197,7 @@ def test_a_partial_of_an_older_version_is_not_resumed(hub, manager, model_dir, s
         manager.pull("gguf/smol:135m")
     hub.commits[SMOL_REPO] = "f" * 40  # the repo moved on: the kept bytes may not match
 
-    model = manager.pull("gguf/smol:135m")
+    model = manager.pull("gguf/smol:135m").model
 
     assert [d.range for d in hub.downloads()] == [None, None]
     assert sha256(model.path) == sha256(smollm2_path)
@@ -234,7 +234,7 @@ def test_an_hf_reference_resolves_from_the_cache_when_offline(
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
-    model = manager.pull("gguf/hf.co/test-org/tiny-GGUF:f32")
+    model = manager.pull("gguf/hf.co/test-org/tiny-GGUF:f32").model
 
     assert model.details["source"] == f"hf-cache:{TINY_REPO}"
     assert sha256(model.path) == sha256(tiny_ggufs["F32"])
@@ -246,7 +246,7 @@ def test_a_server_that_ignores_range_makes_the_resume_start_over(hub, manager, s
         manager.pull("gguf/smol:135m")
     hub.ignore_range = True
 
-    model = manager.pull("gguf/smol:135m")
+    model = manager.pull("gguf/smol:135m").model
 
     assert hub.downloads()[-1].range is not None  # asked to resume, got the whole file
     assert sha256(model.path) == sha256(smollm2_path)

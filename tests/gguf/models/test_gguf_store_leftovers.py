@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import time
 
 import pytest
 from llmspell import BadInputError, DownloadError, Manager, ModelNotFoundError, SpecError
 
-from tests.cli.helpers import llmspell
+from tests.cli.helpers import LLMSPELL, llmspell
+from tests.gguf.models.conftest import SMOL_FILE
 
 GOOD = {"name": "bad:1", "file": "x.gguf", "source": "import:/x.gguf", "size": 1}
 
@@ -37,7 +40,7 @@ def test_a_damaged_manifest_is_reported_and_skipped_and_other_models_stay_usable
     assert m.info("good:1").architecture == "llama"
     (health,) = [s for s in m.status() if s.backend == "gguf"]
     assert health.healthy and health.model_count == 1
-    (note,) = health.details["notes"]
+    (note,) = health.notes
     assert note.startswith(f"skipped {model_dir / 'bad@1' / 'manifest.json'}: ")
     assert why in note
     assert note.endswith(
@@ -61,6 +64,18 @@ def test_model_list_on_the_command_line_notes_a_damaged_manifest(smollm2_path, m
     assert f"skipped {model_dir / 'bad@1' / 'manifest.json'}: it holds a JSON array" in (
         result.stderr
     )
+    status = llmspell("model", "status").stdout
+    assert f"gguf: note: skipped {model_dir / 'bad@1' / 'manifest.json'}: it holds" in status
+
+
+def test_removing_a_model_that_is_not_there_does_not_say_pull_it_first():
+    result = llmspell("model", "remove", "ghost:1", "-y")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "Error: Nothing to remove: no installed backend has 'ghost:1' (installed: "
+    )
+    assert result.stderr.endswith("llmspell model list shows what is installed.\n")
+    assert "Pull it first" not in result.stderr
 
 
 def test_import_name_with_a_backend_says_to_drop_it(smollm2_path):
@@ -87,7 +102,10 @@ def test_a_dangling_linked_model_is_listed_as_such_and_removed_by_its_plain_name
     moved.unlink()
 
     (listed,) = m.list_models("gguf")
-    assert listed.details["state"] == "dangling"
+    assert listed.status == "dangling" and listed.to_dict()["status"] == "dangling"
+    rows = [line.split() for line in llmspell("model", "list").stdout.splitlines()]
+    assert rows[0][-1] == "STATUS" and rows[1][:2] == ["fragile:1", "gguf"]
+    assert rows[1][-1] == "dangling"
     with pytest.raises(ModelNotFoundError, match=r"The GGUF file of fragile:1 is gone"):
         m.info("fragile:1")
     result = llmspell("model", "remove", "fragile:1", "-y")
@@ -140,3 +158,31 @@ def test_import_over_a_damaged_entry_says_how_to_clear_it(smollm2_path, model_di
     (model_dir / "bad@1" / "manifest.json").write_text("{}")
     with pytest.raises(BadInputError, match=r"skipped .*manifest\.json: it has no 'name'"):
         m.import_file(str(smollm2_path), "bad:1", link=True)
+
+
+def test_a_pull_killed_mid_download_is_never_listed_and_the_next_pull_resumes_it(
+    hub, config_file, model_dir
+):
+    hub.bytes_per_second = 20_000_000  # about 5 s for SmolLM2's 98 MB
+    partial = model_dir / "smol@135m" / f"{SMOL_FILE}.partial"
+    pull = subprocess.Popen(
+        [LLMSPELL, "model", "pull", "gguf/smol:135m"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size > 4_000_000):
+        assert time.monotonic() < deadline and pull.poll() is None
+        time.sleep(0.05)
+    pull.kill()  # SIGKILL: no cleanup of any kind
+    pull.wait()
+    hub.bytes_per_second = None
+
+    listed = llmspell("model", "list")
+
+    assert "smol" not in listed.stdout
+    assert partial.exists() and partial.with_name(partial.name + ".json").exists()
+    assert list((model_dir / ".locks").iterdir()) == []  # the dead holder's lock file is gone
+    resumed = llmspell("model", "pull", "gguf/smol:135m")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming SmolLM2-135M-Instruct.Q4_1.gguf" in resumed.stderr

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from cyclopts import Parameter
 
-from .. import schema
+from ..connected import Connect, kernel_module
 from ..errors import FAILURE, INTERRUPTED, OK
 from ..formatting import (
     display_path,
@@ -20,11 +20,8 @@ from ..formatting import (
     table,
     to_json,
 )
-from ..options import BackendName, Format
-from ..session import manager, note
-
-if TYPE_CHECKING:
-    from llmspell import LocalModel, Manager, ModelSpec
+from ..options import BackendName, FileName, Format, ModelName  # completers (#15)
+from ..session import manager, note, skipped_line
 
 
 def list_models(
@@ -34,30 +31,38 @@ def list_models(
         bool, Parameter(name=["--verbose", "-v"], help="Add paths and full dates.")
     ] = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """List installed models across all backends.
 
     A backend that is down is skipped with a note on stderr.
     """
+    if connect:  # the kernel answers, this very function prints
+        return kernel_module("replay").read_only(
+            connect, "list", list_models, backend=backend, verbose=verbose, format=format
+        )
     models = manager().list_models(backend)
     skipped = models.skipped
     if format == "json":
-        print(to_json({"models": [schema.local_model(x) for x in models], "skipped": skipped}))
+        print(to_json(models.to_dict()))
         return OK
     if models:
         headers = ["name", "backend", "size", "quantization", "modified"]
+        # store (#12): a status column when a model cannot run (e.g. a dangling link)
+        broken = any(x.status != "ok" for x in models)
+        headers += ["status"] if broken else []
         rows = []
         for x in models:
             when = _full_time(x.modified_at) if verbose else relative_time(x.modified_at)
             size = human_size(x.size_bytes or None)  # 0: the backend does not know
-            row = [x.name, x.backend, size, x.quantization, when]
+            row = [x.name, x.backend, size, x.quantization, when, *([x.status] if broken else [])]
             rows.append([*row, display_path(x.path)] if verbose else row)
         print(table([*headers, "path"] if verbose else headers, rows))
     else:
         where = f"on {backend}" if backend else "yet"
         print(f"No models installed {where}. See llmspell model available, then pull one.")
     for name, why in skipped.items():
-        note(f"skipped {name}: {why}")
+        note(skipped_line(name, why))  # one line; model status has the whole story (#15)
     return OK
 
 
@@ -68,7 +73,7 @@ def _full_time(timestamp: float | None) -> str:
 
 
 def pull(
-    spec: str,
+    spec: ModelName,
     /,
     *,
     force: Annotated[bool, Parameter(help="Download again even if the model is present.")] = False,
@@ -76,6 +81,7 @@ def pull(
         str | None, Parameter(help="Quantization to fetch, e.g. Q4_K_M (GGUF).")
     ] = None,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """Download a model, with progress; re-running resumes.
 
@@ -86,21 +92,28 @@ def pull(
     spec
         Model specifier: [provider/]model[:variant][@backend].
     """
+    if connect:
+        return kernel_module("replay").pull(
+            connect, spec, force=force, quantization=quantization, format=format
+        )
+    from llmspell.models import PRESENT, PullResult
+
     from ..progress import PullReporter
 
     m = manager()
     parsed = m.parse(spec)
-    present = None if force else _present(m, parsed, quantization)
-    if present is not None:
+    present = None if force else m.installed(parsed, quantization)
+    if present is not None:  # said before any progress line is drawn
+        result = PullResult(present, PRESENT)
         if format == "json":
-            print(to_json({"status": "present", "model": schema.local_model(present)}))
+            print(to_json(result.to_dict()))
         else:
             print(f"{present.id} is already present; pass --force to download it again.")
         return OK
     reporter = PullReporter(sys.stderr)
     started = time.monotonic()
     try:
-        model = m.pull(parsed, force=force, quantization=quantization, progress=reporter)
+        result = m.pull(parsed, force=force, quantization=quantization, progress=reporter)
     except KeyboardInterrupt:
         reporter.close()  # end the bar's line before the message
         print(
@@ -111,35 +124,25 @@ def pull(
     finally:
         reporter.close()
     seconds = time.monotonic() - started
+    model = result.model
     if format == "json":
-        print(to_json({"status": "pulled", "model": schema.local_model(model)}))
+        print(to_json(result.to_dict()))
+    elif result.status == PRESENT:
+        print(f"{model.id} is already present; pass --force to download it again.")
     else:
         print(f"Pulled {model.id} ({human_size(model.size_bytes)}) in {seconds:.1f} s.")
     return OK
 
 
-def _present(m: Manager, spec: ModelSpec, quantization: str | None) -> LocalModel | None:
-    """The installed model a pull of `spec` would produce, if it is already there."""
-    from llmspell import LlmspellError
-
-    try:
-        r = m.resolve(spec)
-        found = next((x for x in r.backend.list_models() if x.name == r.spec.name), None)
-    except LlmspellError:
-        return None
-    if found and quantization and (found.quantization or "").upper() != quantization.upper():
-        return None  # another quantization was asked for: the backend decides
-    return found
-
-
 def remove(
-    model: str,
+    model: ModelName,
     /,
     *,
     yes: Annotated[
         bool, Parameter(name=["--yes", "-y"], help="Do not ask for confirmation.")
     ] = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """Remove an installed model (asks first unless -y).
 
@@ -148,9 +151,11 @@ def remove(
     model
         The model to remove, e.g. smollm2:135m or gguf/smollm2:135m.
     """
+    if connect:
+        return kernel_module("replay").remove(connect, model, yes=yes, format=format)
     m = manager()
-    r = m.resolve(model)
-    target = f"{r.backend.name}/{r.spec.name}"
+    r = m.removal_target(model)
+    target = f"{r.backend.name}/{r.spec.name}"  # asked about exactly what will be removed
     if not yes:
         if not sys.stdin.isatty():
             from llmspell import BadInputError
@@ -161,11 +166,11 @@ def remove(
         if not _confirm(f"Remove {target}? [y/N] "):
             print(f"Kept {target}.", file=sys.stderr)
             return FAILURE
-    m.remove(r.spec.with_backend(r.backend.name))
+    removed = m.remove(r.spec.with_backend(r.backend.name))
     if format == "json":
-        print(to_json({"status": "removed", "id": target, "backend": r.backend.name}))
+        print(to_json(removed.to_dict()))
     else:
-        print(f"Removed {target}.")
+        print(f"Removed {removed.id}.")
     return OK
 
 
@@ -176,7 +181,7 @@ def _confirm(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def info(model: str, /, *, format: Format = "text") -> int:
+def info(model: ModelName, /, *, format: Format = "text", connect: Connect = None) -> int:
     """Show a model's details: architecture, size, context, template.
 
     Parameters
@@ -184,9 +189,11 @@ def info(model: str, /, *, format: Format = "text") -> int:
     model
         The model, e.g. smollm2:135m, gguf/smollm2:135m or local/phi3:3.8b@ollama.
     """
+    if connect:
+        return kernel_module("replay").read_only(connect, "info", info, model=model, format=format)
     i = manager().info(model)
     if format == "json":
-        print(to_json(schema.model_info(i)))
+        print(to_json(i.to_dict()))
         return OK
     params = None
     if i.parameter_count is not None:
@@ -231,11 +238,17 @@ def available(
     backend: BackendName = None,
     recommended: Annotated[bool, Parameter(help="Only the recommended models.")] = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """List models that can be pulled, with download sizes."""
+    if connect:
+        return kernel_module("replay").read_only(
+            connect, "available", available, backend=backend, recommended=recommended,
+            format=format,
+        )  # fmt: skip
     entries = manager().available(backend, recommended)
     if format == "json":
-        print(to_json({"models": [schema.catalog_entry(e) for e in entries]}))
+        print(to_json({"models": [e.to_dict() for e in entries]}))
         return OK
     if not entries:
         print("No catalog entries" + (f" for {backend}." if backend else "."))
@@ -248,11 +261,13 @@ def available(
     return OK
 
 
-def status(*, format: Format = "text") -> int:
+def status(*, format: Format = "text", connect: Connect = None) -> int:
     """Show each backend: ready or not and why, version, models."""
+    if connect:
+        return kernel_module("replay").read_only(connect, "status", status, format=format)
     statuses = manager().status()
     if format == "json":
-        print(to_json({"backends": [schema.health(s) for s in statuses]}))
+        print(to_json({"backends": [s.to_dict() for s in statuses]}))
         return OK
     if not statuses:
         print(_no_backends())
@@ -272,6 +287,8 @@ def status(*, format: Format = "text") -> int:
     for s in statuses:
         if s.error:
             print(f"{s.backend}: {s.error}")
+        for remark in s.notes:  # store (#12): e.g. a damaged manifest that was skipped
+            print(f"{s.backend}: note: {remark}")
     return OK
 
 
@@ -289,7 +306,7 @@ def _no_backends() -> str:
 
 
 def import_model(
-    path: str,
+    path: FileName,
     /,
     *,
     name: Annotated[str | None, Parameter(help="Model name (default: from the file name).")] = None,
@@ -304,15 +321,14 @@ def import_model(
     path
         The model file.
     """
-    from llmspell import BadInputError
+    from llmspell import BadInputError, ImportResult
 
     file = Path(path).expanduser()
     if not file.is_file():
         raise BadInputError(f"{file} is not a file. Give the path of a model file to import.")
-    kwargs = {"backend": backend} if backend else {}
-    model = manager().import_file(str(file), name, link=link, **kwargs)
+    model = manager().import_file(str(file), name, backend=backend, link=link)
     if format == "json":
-        print(to_json({"status": "imported", "model": schema.local_model(model)}))
+        print(to_json(ImportResult(model, file, link).to_dict()))
     else:
         how = "Linked" if link else "Imported"
         print(f"{how} {model.id} ({human_size(model.size_bytes)}) from {file}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .. import schema, session
+from .. import session
 from ..errors import OK
 from ..formatting import table, to_json
 from ..options import Format
@@ -47,7 +47,7 @@ def plugins(*, format: Format = "text") -> int:
     commands = dict(session.current().command_errors)
     if format == "json":
         data = {
-            "plugins": [schema.plugin(p) for p in records],
+            "plugins": [p.to_dict() for p in records],
             "registration_errors": registration,
             "command_errors": commands,
         }
@@ -61,7 +61,7 @@ def plugins(*, format: Format = "text") -> int:
                 p.name,
                 p.distribution,
                 p.version,
-                ", ".join(h.removeprefix("llmspell_") for h in p.hooks) or "-",
+                ", ".join(p.hooks) or "-",  # the hook names, as in --format json
                 "error" if p.name in commands else p.status,
             ]
             for p in records

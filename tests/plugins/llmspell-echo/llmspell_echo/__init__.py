@@ -1,4 +1,4 @@
-"""A complete llmspell provider plugin: a backend whose one model echoes the last message."""
+"""A complete llmspell backend plugin: one whose one model echoes the last message."""
 
 import time
 
@@ -6,7 +6,7 @@ import llmspell
 from llmspell import CompletionResult, HealthStatus, LocalModel, StreamChunk, TokenUsage
 
 
-class EchoProvider(llmspell.StreamingProvider):
+class EchoGenerator(llmspell.StreamingGenerator):
     model, context_length = "echo", 2048
 
     def __init__(self, backend):
@@ -14,15 +14,17 @@ class EchoProvider(llmspell.StreamingProvider):
 
     def stream(self, request):
         start, words = time.perf_counter(), request.messages[-1].content.split()
-        for word in words:
+        reply = words[: request.params.max_tokens]  # one word is one token here
+        for word in reply:
             yield StreamChunk(word + " ")
-        text = " ".join(words) + " "
         usage = TokenUsage(
-            prompt=sum(len(m.content.split()) for m in request.messages), completion=len(words)
+            prompt=sum(len(m.content.split()) for m in request.messages), completion=len(reply)
         )
+        finish = "length" if len(reply) < len(words) else "stop"
         result = CompletionResult(
-            text, "echo", self.backend, "stop", usage, (time.perf_counter() - start) * 1000
-        )
+            " ".join(reply) + " ", "echo", self.backend, finish, usage,
+            (time.perf_counter() - start) * 1000,
+        )  # fmt: skip
         yield StreamChunk("", done=True, result=result)
 
 
@@ -35,10 +37,10 @@ class EchoBackend(llmspell.Backend):
     def list_models(self):
         return [LocalModel("echo", self.name)]
 
-    def provider(self, model):
+    def generator(self, model):
         if model != "echo":
             raise llmspell.ModelNotFoundError(f"The echo backend only has 'echo', not {model!r}.")
-        return EchoProvider(self.name)
+        return EchoGenerator(self.name)
 
 
 @llmspell.hookimpl

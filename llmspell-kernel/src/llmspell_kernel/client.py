@@ -1,0 +1,285 @@
+"""Connected mode: the CLI's `--connect ADDRESS` sends its work to a running kernel.
+
+`ADDRESS` is a kernel id (`llmspell kernel status` lists them) or a connection file path.
+Output, JSON and exit codes are those of the embedded command: Lua output arrives as iopub
+`stream` messages and is written as it comes; model commands get the kernel's canonical
+JSON and replay it through the CLI's own command code (`replay.py`). A kernel that is gone
+or silent costs one sentence and exit 1 within seconds, never a hang; Ctrl-C sends an
+`interrupt_request` and exits 130 once the kernel has stopped the work.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from llmspell import BadInputError, RuntimeFailure
+
+from . import registry
+
+#: Seconds a kernel may take to answer the first message before it counts as silent.
+CONNECT_TIMEOUT = float(os.environ.get("LLMSPELL_CONNECT_TIMEOUT", "5"))
+_POLL = 0.2
+
+OnMessage = Callable[[dict[str, Any]], None]
+
+
+class Connection:
+    """A jupyter_client `BlockingKernelClient` on one kernel, with a liveness check."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.path, self.record = _resolve(address)
+        from jupyter_client import BlockingKernelClient
+
+        self.client = BlockingKernelClient()
+        try:
+            self.client.load_connection_file(str(self.path))
+        except (OSError, ValueError) as exc:
+            raise RuntimeFailure(
+                f"Cannot read the kernel connection file {self.path} ({exc})."
+            ) from None
+        self.client.start_channels()
+        self._check_alive()
+        try:
+            # Also waits until iopub is subscribed, so no early output is lost.
+            self.client.wait_for_ready(timeout=CONNECT_TIMEOUT)
+        except RuntimeError:
+            self.close()
+            raise self._gone() from None
+
+    # -- liveness -------------------------------------------------------------------
+
+    def _gone(self) -> RuntimeFailure:
+        where = f"kernel {self.record.id}" if self.record else f"the kernel of {self.path}"
+        return RuntimeFailure(
+            f"The {where} is not answering (stopped or busy elsewhere); "
+            "check llmspell kernel status, or start one with llmspell kernel start --daemon."
+        )
+
+    def _check_alive(self) -> None:
+        if self.record is not None and not registry.alive(self.record.pid):
+            self.close()
+            raise RuntimeFailure(
+                f"The kernel {self.record.id} is not running any more (process "
+                f"{self.record.pid} is gone); start it again with llmspell kernel start --daemon."
+            )
+
+    def alive(self) -> bool:
+        if self.record is not None:
+            return registry.alive(self.record.pid)
+        return self.client.is_alive()
+
+    def close(self) -> None:
+        self.client.stop_channels()
+
+    # -- requests -------------------------------------------------------------------
+
+    def request(
+        self,
+        msg_type: str,
+        content: Mapping[str, Any],
+        on_iopub: OnMessage,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Send one shell request; feed its iopub messages to `on_iopub` until it is idle
+        and replied. Ctrl-C interrupts the kernel's work, then waits for that reply."""
+        msg = self.client.session.msg(msg_type, dict(content), metadata=dict(metadata or {}))
+        self.client.shell_channel.send(msg)
+        msg_id = msg["header"]["msg_id"]
+        reply: dict[str, Any] | None = None
+        idle = False
+        interrupted = False
+        while reply is None or not idle:
+            try:
+                got = self._next(msg_id, on_iopub)
+            except KeyboardInterrupt:
+                if interrupted:
+                    raise
+                interrupted = True
+                self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+                continue
+            if got == "idle":
+                idle = True
+            elif got is not None:
+                reply = got
+        return reply
+
+    def _next(self, msg_id: str, on_iopub: OnMessage) -> dict[str, Any] | str | None:
+        channels = ((self.client.iopub_channel, "iopub"), (self.client.shell_channel, "shell"))
+        for channel, name in channels:
+            while channel.msg_ready():
+                msg = channel.get_msg(timeout=0)
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                if name == "shell":
+                    return msg["content"]
+                if msg["msg_type"] == "status":
+                    if msg["content"].get("execution_state") == "idle":
+                        return "idle"
+                else:
+                    on_iopub(msg)
+        # Nothing yet: wait on iopub a little, then make sure the kernel still exists.
+        if not self.client.iopub_channel.msg_ready() and not self.client.shell_channel.msg_ready():
+            self.client.iopub_channel.socket.poll(_POLL * 1000)
+            if not self.alive():
+                raise self._gone_now()
+        return None
+
+    def _gone_now(self) -> RuntimeFailure:
+        where = f"kernel {self.record.id}" if self.record else f"kernel of {self.path}"
+        return RuntimeFailure(f"The {where} stopped before answering; its work is lost.")
+
+
+def _resolve(address: str) -> tuple[Path, registry.KernelRecord | None]:
+    """The connection file and (when the kernel is registered here) its record."""
+    if not address or not address.strip():
+        raise BadInputError("--connect needs a kernel id or a connection file path.")
+    looks_like_path = os.sep in address or address.endswith(".json") or Path(address).is_file()
+    if not looks_like_path:
+        record = registry.find(address)
+        if record is None:
+            running = ", ".join(r.id for r in registry.records()) or "none"
+            raise RuntimeFailure(
+                f"No kernel called {address!r} is running (running: {running}); start it "
+                f"with llmspell kernel start --daemon --id {address}."
+            )
+        return Path(record.connection_file), record
+    path = Path(address).expanduser().resolve()
+    record = next((r for r in registry.records() if Path(r.connection_file) == path), None)
+    if not path.is_file():
+        raise RuntimeFailure(
+            f"The connection file {path} does not exist; the kernel has stopped or the path "
+            "is wrong (llmspell kernel status lists running kernels)."
+        )
+    return path, record
+
+
+def connect(address: str) -> Connection:
+    return Connection(address)
+
+
+# -- Lua: run / exec -------------------------------------------------------------------
+
+
+def _write_stream(msg: dict[str, Any]) -> None:
+    if msg["msg_type"] == "stream":
+        out = sys.stderr if msg["content"].get("name") == "stderr" else sys.stdout
+        out.write(msg["content"].get("text", ""))
+        out.flush()
+
+
+def execute(
+    address: str,
+    code: str | bytes,
+    *,
+    chunkname: str,
+    script: str,
+    args: Sequence[str] = (),
+    allow_unsafe: bool = False,
+    max_memory: str | int | None = None,
+) -> int:
+    """Run Lua in the kernel as `llmspell run`/`exec` would here; returns the exit code."""
+    if isinstance(code, bytes):
+        code = code.decode("utf-8", errors="replace")
+    conn = connect(address)
+    try:
+        if allow_unsafe and (conn.record is None or conn.record.sandboxed):
+            raise BadInputError(
+                "The kernel runs scripts sandboxed, so --allow-unsafe cannot apply; start a "
+                "kernel with llmspell kernel start --allow-unsafe to lift the sandbox."
+            )
+        options: dict[str, Any] = {
+            "isolated": True,
+            "chunkname": chunkname,
+            "script": script,
+            "args": list(args),
+        }
+        if max_memory is not None:
+            from llmspell_lua.runtime import parse_size
+
+            options["max_memory"] = parse_size(max_memory)
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": False,
+        }
+        reply = conn.request("execute_request", content, _write_stream, {"llmspell": options})
+    finally:
+        conn.close()
+    exit_code = (reply.get("llmspell") or {}).get("exit_code")
+    if reply.get("status") == "error":
+        sys.stdout.flush()
+        print(reply.get("evalue", ""), file=sys.stderr, flush=True)
+        return int(exit_code) if isinstance(exit_code, int) else 1
+    return int(exit_code) if isinstance(exit_code, int) else 0
+
+
+def run_script(address: str, script: str, args: Sequence[str] = (), **options: Any) -> int:
+    """`llmspell run --connect`: the script is read here and runs in the kernel."""
+    if not os.path.exists(script):
+        raise BadInputError(
+            f"Script {script} does not exist. Check the path, or run inline code with "
+            "llmspell exec 'print(1)'."
+        )
+    if not os.path.isfile(script):
+        raise BadInputError(f"{script} is not a file; llmspell run takes a Lua script.")
+    try:
+        source = Path(script).read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"Script {script} cannot be read: {exc.strerror}.") from None
+    return execute(address, source, chunkname="@" + script, script=script, args=args, **options)
+
+
+def exec_code(address: str, code: str, args: Sequence[str] = (), **options: Any) -> int:
+    """`llmspell exec --connect`."""
+    return execute(address, code, chunkname="=(exec)", script="exec", args=args, **options)
+
+
+# -- model commands --------------------------------------------------------------------
+
+
+def model_request(
+    address: str | Connection,
+    content: Mapping[str, Any],
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """One `model_request`; returns the reply content (`status` ok with `result`, or error)."""
+
+    def on_iopub(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "model_progress" and on_progress is not None:
+            on_progress(msg["content"])
+        else:
+            _write_stream(msg)  # notes (fallbacks) arrive on stderr
+
+    conn = address if isinstance(address, Connection) else connect(address)
+    try:
+        return conn.request("model_request", content, on_iopub)
+    finally:
+        if conn is not address:
+            conn.close()
+
+
+def raise_error(reply: Mapping[str, Any]) -> None:
+    """An error reply as the exception the embedded command would have raised."""
+    code = reply.get("exit_code", 1)
+    message = str(reply.get("evalue") or reply.get("ename") or "the kernel failed")
+    if code == 130:
+        raise KeyboardInterrupt
+    raise BadInputError(message) if code == 2 else RuntimeFailure(message)
+
+
+def wait_until(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()

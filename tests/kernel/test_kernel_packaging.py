@@ -1,0 +1,60 @@
+"""The kernel is optional: its own wheel, and nothing else pulls in or imports ZeroMQ,
+ipykernel or jupyter_client (not even `llmspell --help` with the kernel installed)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+
+from tests.core.test_packaging import requires
+
+KERNEL_LIBRARIES = ("zmq", "jupyter_client", "ipykernel", "jupyter_core", "tornado")
+
+PROBE = """
+import json, sys
+from llmspell_cli.main import run
+code = run(sys.argv[1:])
+loaded = sorted({name.split(".")[0] for name in sys.modules})
+print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
+"""
+
+
+def _modules_after(*args: str) -> tuple[int, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["modules"])
+
+
+def test_the_kernel_is_its_own_distribution_with_the_jupyter_dependencies(workspace_wheels):
+    wheel = workspace_wheels["llmspell-kernel"]
+    needs = {r.split(">")[0].split("=")[0].strip().lower() for r in requires(wheel)}
+    assert {"llmspell-core", "llmspell-lua", "ipykernel", "jupyter-client"} <= {
+        n.replace("_", "-") for n in needs
+    }
+    with zipfile.ZipFile(wheel) as zf:
+        eps = next(n for n in zf.namelist() if n.endswith("entry_points.txt"))
+        assert "kernel = llmspell_kernel.plugin" in zf.read(eps).decode()
+
+
+def test_no_other_distribution_depends_on_the_kernel_libraries(workspace_wheels):
+    for name, wheel in workspace_wheels.items():
+        if name == "llmspell-kernel":
+            continue
+        for requirement in requires(wheel):
+            lowered = requirement.lower()
+            assert not any(lib in lowered for lib in ("pyzmq", "ipykernel", "jupyter")), (
+                name,
+                requirement,
+            )
+
+
+def test_help_and_embedded_commands_import_no_kernel_library():
+    for argv in (["--help"], ["kernel", "--help"], ["model", "list", "--format", "json"]):
+        code, modules = _modules_after(*argv)
+        assert code == 0, argv
+        assert "llmspell_cli" in modules
+        assert not modules & set(KERNEL_LIBRARIES), (argv, modules & set(KERNEL_LIBRARIES))
