@@ -70,6 +70,6 @@ def test_ps_shows_a_gguf_model_loaded_in_this_process(cli, smollm2_path):
     try:
         code, out, _ = cli("model", "ps")
         assert code == 0
-        assert out.splitlines()[1].split()[:4] == ["smol", "gguf", "98.4", "MB"]
+        assert out.splitlines()[1].split()[1:4] == ["gguf", "98.4", "MB"]
     finally:
         loader.unload()
