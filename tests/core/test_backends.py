@@ -196,8 +196,14 @@ def test_commands_that_pass_over_a_broken_backend_note_it_once():
 
 
 def test_an_unknown_default_backend_is_bad_input_with_a_suggestion():
-    with pytest.raises(llmspell.UnknownBackendError, match="Did you mean 'echo'"):
+    with pytest.raises(llmspell.ConfigError) as caught:
         manager(default_backend="ecoh").resolve("local/echo")
+    assert str(caught.value).startswith(
+        "the configuration: default_backend is 'ecoh', which is not an installed backend"
+    )
+    assert str(caught.value).endswith("Did you mean 'echo'?")
+    with pytest.raises(llmspell.ConfigError, match="default_backend is 'ecoh'"):
+        manager(default_backend="ecoh").pull("local/x")
 
 
 def test_hints_and_import_targets_come_from_the_registered_backends():

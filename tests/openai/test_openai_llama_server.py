@@ -79,13 +79,19 @@ def test_max_tokens_cuts_the_answer_with_finish_reason_length(manager):
     assert result.finish_reason == "length"
 
 
-def test_llmspell_only_sampling_parameters_reach_a_server_that_reads_them(manager):
-    # llama.cpp reads top_k and repeat_penalty from the body: top_k = 1 is greedy.
+def test_llmspell_only_sampling_parameters_reach_a_server_that_reads_them(
+    manager, llama_server, configure
+):
+    # llama.cpp reads top_k from the body: top_k = 1 is greedy even at a high temperature.
     params = GenerationParams(temperature=1.5, top_k=1, repeat_penalty=1.0, max_tokens=12)
-    agent = manager.agent(SPEC)
-    first = agent.execute("Say something surprising.", params).text
-    again = manager.agent(SPEC).execute("Say something surprising.", params).text
-    assert first == again
+    prompt = "Say something surprising."
+    greedy = {manager.agent(SPEC).execute(prompt, params).text for _ in range(3)}
+    assert len(greedy) == 1
+    # The same request without the extra fields samples at temperature 1.5.
+    configure(vllm={"base_url": llama_server.url, "options": {"sampling_extras": False}})
+    plain = Manager()
+    sampled = {plain.agent(SPEC).execute(prompt, params).text for _ in range(3)}
+    assert len(sampled) > 1
 
 
 def test_local_specs_find_the_model_on_the_server(manager):

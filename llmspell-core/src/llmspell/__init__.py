@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     )
     from .hookspecs import hookimpl
     from .inference import (
+        DEFAULT_PARAMS,
         CompletionRequest,
         CompletionResult,
         GenerationParams,
@@ -73,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "CompletionRequest": "inference",
     "CompletionResult": "inference",
     "Config": "config",
+    "DEFAULT_PARAMS": "inference",
     "ConfigError": "errors",
     "DownloadError": "errors",
     "GenerationParams": "inference",
@@ -110,6 +112,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "DEFAULT_PARAMS",
     "Agent",
     "Backend",
     "BackendFault",

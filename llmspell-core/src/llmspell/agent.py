@@ -29,6 +29,9 @@ class Agent:
     history: list[Message] = attrs.field(factory=list)
     #: Whether calls remember earlier turns (a chat), or each call stands alone.
     remember: bool = True
+    #: What fills parameters nobody chose: llmspell's `DEFAULT_PARAMS`, or nothing when the
+    #: backend leaves them to its server (`Backend.server_defaults`).
+    defaults: GenerationParams = attrs.field(factory=GenerationParams)
 
     @property
     def model(self) -> str:
@@ -56,7 +59,7 @@ class Agent:
             yield chunk
 
     def _request(self, text: str, params: GenerationParams | None) -> CompletionRequest:
-        merged = self.params.merged(params)
+        merged = self.defaults.merged(self.params).merged(params)
         head = [Message("system", self.system_prompt)] if self.system_prompt else []
         turns = self._fit(head, [*self.history, Message("user", text)], merged)
         return CompletionRequest([*head, *turns], merged)

@@ -40,10 +40,14 @@ class BackendSettings:
 
 
 class Provider(Protocol):
-    """A model ready to generate. Backends keep providers (and loaded weights) for reuse."""
+    """A model ready to generate. Backends keep providers (and loaded weights) for reuse.
+
+    `context_length` is the tokens the model holds (prompt plus reply), or None when the
+    backend cannot tell; the agent trims a long conversation to it.
+    """
 
     model: str
-    context_length: int
+    context_length: int | None
 
     def stream(self, request: CompletionRequest) -> Iterator[StreamChunk]:
         """Yield text as it is generated, then one final chunk carrying the result."""
@@ -78,6 +82,10 @@ class Backend:
     #: True when the type has no usable default (a remote server that must be configured):
     #: no instance exists unless a table configures one, so nothing is contacted uninvited.
     needs_table: ClassVar[bool] = False
+    #: True when parameters nobody set are left to the server (its model configuration, e.g.
+    #: an Ollama Modelfile, decides); False applies llmspell's `DEFAULT_PARAMS`, so a request
+    #: reaches `stream()` with every sampling field set except `seed`.
+    server_defaults: ClassVar[bool] = False
 
     def __init__(self, settings: BackendSettings) -> None:
         self.settings = settings

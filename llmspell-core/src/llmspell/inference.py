@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
@@ -22,44 +23,91 @@ class Message:
     content: str
 
 
-def _check_probability(name: str):
-    def check(_inst, _attr, value):
-        if value is not None and not 0.0 <= value <= 1.0:
-            raise BadInputError(f"{name} must be between 0 and 1, got {value!r}.")
+def _number(name: str, *, low: float, low_ok: bool, high: float | None = None, rule: str):
+    """A converter that accepts finite real numbers within range, or None; else one sentence."""
 
-    return check
+    def convert(value: Any) -> float | None:
+        if value is None:
+            return None
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        number = float(value) if ok else math.nan
+        if not (
+            math.isfinite(number)
+            and (number >= low if low_ok else number > low)
+            and (high is None or number <= high)
+        ):
+            raise BadInputError(f"{name} must be {rule}, got {_show(value)}.")
+        return number
+
+    return convert
 
 
-def _check_non_negative(name: str):
-    def check(_inst, _attr, value):
-        if value is not None and value < 0:
-            raise BadInputError(f"{name} must not be negative, got {value!r}.")
+def _integer(name: str, *, low: int | None, rule: str):
+    """A converter that accepts whole numbers (2.0 counts as 2) at or above `low`, or None."""
 
-    return check
+    def convert(value: Any) -> int | None:
+        if value is None:
+            return None
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or value != int(value):
+            raise BadInputError(f"{name} must be {rule}, got {_show(value)}.")
+        number = int(value)
+        if low is not None and number < low:
+            raise BadInputError(f"{name} must be {rule}, got {_show(value)}.")
+        return number
+
+    return convert
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return repr(value) if isinstance(value, str) else str(value).lower()
+    return f"a {type(value).__name__}"
 
 
 def _to_stop(value: str | Sequence[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
+    stops = (value,) if isinstance(value, str) else value
+    if not isinstance(stops, (list, tuple)) or not all(isinstance(s, str) for s in stops):
+        raise BadInputError(f"stop must be a string or a list of strings, got {_show(value)}.")
+    return tuple(stops)
 
 
 @attrs.frozen
 class GenerationParams:
-    """Sampling parameters; `None` means the backend's default (llmspell's, not the engine's)."""
+    """Sampling parameters; `None` means "not chosen here".
+
+    A field left None takes the agent's value, then llmspell's own default
+    (`DEFAULT_PARAMS`), which the core applies the same way for every backend, unless the
+    backend declares `server_defaults` (then the server's model configuration decides).
+    Values are checked here, once, for every front end: a bad one raises `BadInputError`
+    with one sentence naming the field.
+    """
 
     temperature: float | None = attrs.field(
-        default=None, validator=_check_non_negative("temperature")
+        default=None,
+        converter=_number("temperature", low=0, low_ok=True, rule="a finite number, 0 or more"),
     )
-    top_p: float | None = attrs.field(default=None, validator=_check_probability("top_p"))
-    top_k: int | None = attrs.field(default=None, validator=_check_non_negative("top_k"))
+    top_p: float | None = attrs.field(
+        default=None,
+        converter=_number("top_p", low=0, low_ok=True, high=1, rule="between 0 and 1"),
+    )
+    top_k: int | None = attrs.field(
+        default=None, converter=_integer("top_k", low=0, rule="a whole number, 0 or more")
+    )
     repeat_penalty: float | None = attrs.field(
-        default=None, validator=_check_non_negative("repeat_penalty")
+        default=None,
+        converter=_number(
+            "repeat_penalty", low=0, low_ok=False, rule="above 0 (1.0 turns the penalty off)"
+        ),
     )
-    max_tokens: int | None = attrs.field(default=None, validator=_check_non_negative("max_tokens"))
-    seed: int | None = None
+    max_tokens: int | None = attrs.field(
+        default=None, converter=_integer("max_tokens", low=1, rule="a whole number, 1 or more")
+    )
+    seed: int | None = attrs.field(
+        default=None, converter=_integer("seed", low=None, rule="a whole number")
+    )
     stop: tuple[str, ...] = attrs.field(default=(), converter=_to_stop)
 
     def merged(self, override: GenerationParams | None) -> GenerationParams:
@@ -72,6 +120,17 @@ class GenerationParams:
             if getattr(override, f.name) not in (None, ())
         }
         return attrs.evolve(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field; `stop` as a list."""
+        return {**attrs.asdict(self), "stop": list(self.stop)}
+
+
+#: llmspell's sampling defaults, for every backend that does not leave them to its server.
+#: `seed` None means a random seed; `stop` none.
+DEFAULT_PARAMS = GenerationParams(
+    temperature=0.7, top_p=0.95, top_k=40, repeat_penalty=1.1, max_tokens=512
+)
 
 
 @attrs.frozen

@@ -7,6 +7,7 @@ first use and kept, so a model loaded once stays loaded for the life of the mana
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from collections.abc import Callable
@@ -21,12 +22,14 @@ from .backend import Backend, ProgressCallback, overrides
 from .config import Config, load_config
 from .errors import (
     BackendUnavailableError,
+    ConfigError,
     LlmspellError,
     ModelNotFoundError,
     NotSupportedError,
     RuntimeFailure,
+    UnknownBackendError,
 )
-from .inference import GenerationParams
+from .inference import DEFAULT_PARAMS, GenerationParams
 from .models import (
     PRESENT,
     PULLED,
@@ -126,8 +129,19 @@ class Manager:
 
     def _check_default_backend(self) -> None:
         wanted = self.config.default_backend
-        if wanted:
-            self.backend(wanted)  # unknown: said with the list; broken: said why
+        if not wanted:
+            return
+        try:
+            self.backend(wanted)  # broken: raises why
+        except UnknownBackendError:
+            known = self.backend_names
+            hint = difflib.get_close_matches(wanted, [*known, *self.aliases], n=1)
+            extra = f" Did you mean {self.aliases.get(hint[0], hint[0])!r}?" if hint else ""
+            origin = str(self.config.source) if self.config.source else "the configuration"
+            raise ConfigError(
+                f"{origin}: default_backend is {wanted!r}, which is not an installed backend "
+                f"(installed: {', '.join(known) or 'none'}).{extra}"
+            ) from None
 
     def _note_faults(self) -> None:
         """Once per manager: commands that pass over a broken backend say so in one line."""
@@ -248,6 +262,7 @@ class Manager:
         if spec.target_backend:
             return Resolution(self.backend(spec.target_backend), spec)
         if self.config.default_backend:
+            self._check_default_backend()
             return Resolution(self.backend(self.config.default_backend), spec)
         self._note_faults()
         pullers = [b for b in self.backends.values() if overrides(b, "pull")]
@@ -320,8 +335,13 @@ class Manager:
             self.pull(spec, progress=progress)
             r = self.resolve(spec)
             provider = r.backend.provider(r.spec.name)
+        defaults = GenerationParams() if type(r.backend).server_defaults else DEFAULT_PARAMS
         return Agent(
-            provider, name=name, system_prompt=system_prompt, params=params or GenerationParams()
+            provider,
+            name=name,
+            system_prompt=system_prompt,
+            params=params or GenerationParams(),
+            defaults=defaults,
         )
 
     def plugins(self) -> list[PluginRecord]:

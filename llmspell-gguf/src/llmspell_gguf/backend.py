@@ -131,7 +131,9 @@ class GgufBackend(Backend):
     # -- model management (the store's) -------------------------------------------
 
     def list_models(self) -> list[LocalModel]:
-        return self.store.list_models()
+        models = self.store.list_models()
+        self.store.say_problems()  # damaged manifests were skipped: say so (health has notes)
+        return models
 
     def has_model(self, model: str) -> bool:
         return self.store.has(model)

@@ -141,7 +141,3 @@ def parse_hf_ref(name: str) -> tuple[str, str | None] | None:
             "hf.co/OWNER/REPO:QUANT, e.g. hf.co/bartowski/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M."
         )
     return repo, quant or None
-
-
-def canonical_hf_name(repo: str, quant: str | None) -> str:
-    return f"hf.co/{repo}:{quant}" if quant else f"hf.co/{repo}"

@@ -37,8 +37,3 @@ class GenerationSlots:
                 return
             self._held.pop(ticket, None)
         self._free.release()
-
-    @property
-    def busy(self) -> int:
-        with self._lock:
-            return len(self._held)

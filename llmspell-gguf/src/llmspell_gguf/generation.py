@@ -16,7 +16,7 @@ import ctypes
 from collections.abc import Iterator
 
 import attrs
-from llmspell import BadInputError, InferenceError
+from llmspell import InferenceError
 
 from .loader import LoadedModel
 from .sampling import Sampling, build_chain
@@ -40,8 +40,8 @@ def generate(
 
     n_prompt = len(prompt)
     outcome.prompt_tokens = n_prompt
-    if n_prompt >= model.n_ctx:
-        raise BadInputError(
+    if n_prompt >= model.n_ctx:  # a runtime failure, as docs/python-api.md says (exit 1)
+        raise InferenceError(
             f"The prompt is {n_prompt} tokens but the model's context holds {model.n_ctx}. "
             "Shorten the conversation (agent.reset()) or raise context_size in "
             "[providers.gguf.options]."

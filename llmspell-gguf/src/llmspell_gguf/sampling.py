@@ -8,16 +8,17 @@ llama.cpp's native one, in llama-cpp-python's order, so a token costs no Python.
 from __future__ import annotations
 
 import attrs
-from llmspell import BadInputError, GenerationParams
+from llmspell import DEFAULT_PARAMS, GenerationParams
 
-DEFAULT_TEMPERATURE = 0.7
-DEFAULT_TOP_P = 0.95
-DEFAULT_TOP_K = 40
+# llmspell's defaults live in the core (the same for every backend); min_p is llama.cpp's own.
+DEFAULT_TEMPERATURE = DEFAULT_PARAMS.temperature
+DEFAULT_TOP_P = DEFAULT_PARAMS.top_p
+DEFAULT_TOP_K = DEFAULT_PARAMS.top_k
 DEFAULT_MIN_P = 0.05
-DEFAULT_REPEAT_PENALTY = 1.1
+DEFAULT_REPEAT_PENALTY = DEFAULT_PARAMS.repeat_penalty
 #: How many recent tokens the repeat penalty looks at.
 REPEAT_LAST_N = 64
-DEFAULT_MAX_TOKENS = 512
+DEFAULT_MAX_TOKENS = DEFAULT_PARAMS.max_tokens
 #: llama.cpp's "pick a random seed".
 RANDOM_SEED = 0xFFFFFFFF
 
@@ -40,11 +41,6 @@ class Sampling:
         def pick(value, default):
             return default if value is None else value
 
-        if params.repeat_penalty is not None and params.repeat_penalty <= 0:
-            raise BadInputError(
-                f"repeat_penalty must be above 0, got {params.repeat_penalty} "
-                "(1.0 turns the penalty off)."
-            )
         return cls(
             temperature=pick(params.temperature, DEFAULT_TEMPERATURE),
             top_p=pick(params.top_p, DEFAULT_TOP_P),

@@ -107,14 +107,17 @@ class GgufStore:
         with store_errors(self.root, "listing the GGUF models"):
             tidy(self.directory)
             found, self.problems = self.directory.scan()
-        for problem in self.problems:
-            if problem not in _said:  # once per process, however many commands list
-                _said.add(problem)
-                log.warning("Note: %s", problem)  # the CLI's "Note:" lines, until a notes field
         models = {m.name: self._local(entry, m) for entry, m in found}
         for om in self._ollama_models():
             models.setdefault(om.name, self._ollama_local(om))
         return sorted(models.values(), key=lambda m: m.name)
+
+    def say_problems(self) -> None:
+        """Log what the last listing skipped (once per process), for `model list` to show."""
+        for problem in self.problems:
+            if problem not in _said:
+                _said.add(problem)
+                log.warning("Note: %s", problem)  # shown like the CLI's own "Note:" lines
 
     def has(self, name: str) -> bool:
         """Whether `name` is installed here, even if broken (so `remove NAME` finds it)."""

@@ -47,6 +47,8 @@ class OllamaBackend(Backend):
     type_name = "ollama"
     priority = 10
     options_type = OllamaOptions
+    #: Unset parameters stay unset: the model's Modelfile (tuned per model) decides them.
+    server_defaults = True
 
     def __init__(self, settings: BackendSettings) -> None:
         super().__init__(settings)

@@ -104,8 +104,9 @@ class Connection:
             return False
 
     def version(self) -> str:
-        """`GET /api/version`: the client has no method for it, so use its httpx client."""
-        response = self.client._client.get("/api/version")
+        """`GET /api/version`: the ollama client has no method for it, so ask with httpx."""
+        timeout = httpx.Timeout(self.timeout_seconds, connect=self.options.connect_timeout_seconds)
+        response = httpx.get(f"{self.endpoint}/api/version", timeout=timeout)
         try:
             response.raise_for_status()
             return str(response.json()["version"])

@@ -60,7 +60,7 @@ class OpenAIProvider:
                     raise conn.translate(exc, action) from exc
                 conn.rejected |= refused
                 log.warning(
-                    "note: %s does not accept %s; sending requests without %s.",
+                    "Note: %s does not accept %s; sending requests without %s.",
                     self.backend,
                     ", ".join(sorted(refused)),
                     "it" if len(refused) == 1 else "them",

@@ -7,7 +7,6 @@ import os
 import attrs
 import pytest
 from llmspell import (
-    BadInputError,
     CompletionRequest,
     GenerationParams,
     InferenceError,
@@ -62,11 +61,11 @@ def small_context(smollm2_path, load_options):
     loader.unload(smollm2_path)
 
 
-def test_a_prompt_longer_than_the_context_is_bad_input(small_context):
+def test_a_prompt_longer_than_the_context_is_a_runtime_failure(small_context):
     assert small_context.context_length == 256
     long_text = "Tell me about the sea. " * 100
     request = CompletionRequest.from_text(long_text, params=GenerationParams(max_tokens=4))
-    with pytest.raises(BadInputError, match=r"context holds 256.*context_size"):
+    with pytest.raises(InferenceError, match=r"context holds 256.*context_size"):
         small_context.complete(request)
     # The model is still usable afterwards.
     short = CompletionRequest.from_text("Hi", params=GenerationParams(max_tokens=2))

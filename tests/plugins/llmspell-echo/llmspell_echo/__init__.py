@@ -14,15 +14,17 @@ class EchoProvider(llmspell.StreamingProvider):
 
     def stream(self, request):
         start, words = time.perf_counter(), request.messages[-1].content.split()
-        for word in words:
+        reply = words[: request.params.max_tokens]  # one word is one token here
+        for word in reply:
             yield StreamChunk(word + " ")
-        text = " ".join(words) + " "
         usage = TokenUsage(
-            prompt=sum(len(m.content.split()) for m in request.messages), completion=len(words)
+            prompt=sum(len(m.content.split()) for m in request.messages), completion=len(reply)
         )
+        finish = "length" if len(reply) < len(words) else "stop"
         result = CompletionResult(
-            text, "echo", self.backend, "stop", usage, (time.perf_counter() - start) * 1000
-        )
+            " ".join(reply) + " ", "echo", self.backend, finish, usage,
+            (time.perf_counter() - start) * 1000,
+        )  # fmt: skip
         yield StreamChunk("", done=True, result=result)
 
 
