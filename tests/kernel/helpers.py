@@ -40,7 +40,11 @@ def isolated_env(home: Path) -> dict[str, str]:
 
 
 def llmspell(
-    *args: str, env: dict[str, str] | None = None, input: str = "", timeout: float = 120
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str = "",
+    timeout: float = 120,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [LLMSPELL, *args],
@@ -49,6 +53,7 @@ def llmspell(
         text=True,
         env=env if env is not None else {**os.environ},
         timeout=timeout,
+        cwd=cwd,
     )
 
 

@@ -116,3 +116,33 @@ def test_no_python_object_is_reachable(lua):
     assert lines[0] == "nil\tnil"
     assert not [line for line in lines if "userdata" in line]
     assert all(line.endswith("\tfunction") for line in lines[1:])
+
+
+def test_an_embedding_front_end_gets_the_output_and_can_interrupt_from_a_thread(capfd):
+    import threading
+
+    import llmspell
+    from llmspell_lua.runtime import ScriptRuntime
+
+    written: list[tuple[str, str]] = []
+    runtime = ScriptRuntime(llmspell.Manager(), output=lambda s, t: written.append((s, t)))
+    first = runtime.run_code(
+        'print("a", 1, nil) io.write("b", 2) io.stdout:write("c"):write("d")\n'
+        'io.stderr:write("e") print(io.output() == io.stdout, io.type(io.stdout))\n'
+        "COUNT = 1"
+    )
+    assert (first.exit_code, first.error) == (0, None)
+    assert written == [
+        ("stdout", "a\t1\tnil\n"),
+        ("stdout", "b2"),
+        ("stdout", "c"),
+        ("stdout", "d"),
+        ("stderr", "e"),
+        ("stdout", "true\tnil\n"),
+    ]
+    threading.Timer(0.3, runtime.interrupt).start()
+    second = runtime.run_code("COUNT = COUNT + 1 while true do end")
+    assert (second.exit_code, second.error, second.stopped) == (130, "Interrupted.", "interrupt")
+    third = runtime.run_code("print(COUNT)")  # globals persist, the runtime is still usable
+    assert third.exit_code == 0 and written[-1] == ("stdout", "2\n")
+    assert capfd.readouterr().out == ""

@@ -188,3 +188,9 @@ def test_a_broken_connection_mid_answer_is_an_inference_error_keeping_the_text(
     assert "stopped in the middle of the answer" in str(error)
     assert error.partial_text == "".join(received)
     assert error.partial_text
+
+
+def test_a_prompt_longer_than_the_servers_context_is_an_inference_error(manager):
+    # The server runs with a 2048-token context; llama-cpp-python answers HTTP 400.
+    with pytest.raises(InferenceError, match=r"refused to generate with .* \(HTTP 400\): "):
+        manager.agent(SPEC).execute("dragon " * 3000, GenerationParams(max_tokens=4))

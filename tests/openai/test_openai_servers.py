@@ -86,9 +86,10 @@ def test_the_right_key_from_the_environment_works(keyed_server, configure, monke
 
 def test_a_server_that_is_down_is_reported_fast_with_its_url(closed_url, configure, cli):
     configure(vllm={"base_url": closed_url})
+    backend = Manager().backend("vllm")
     started = time.perf_counter()
-    status = {s.backend: s for s in Manager().status()}["vllm"]
-    assert time.perf_counter() - started < 1.0
+    status = backend.health()
+    assert time.perf_counter() - started < 0.5
     assert not status.healthy
     assert status.error == (
         f"The OpenAI-compatible server 'vllm' is not reachable at {closed_url} "
@@ -129,15 +130,16 @@ def test_a_host_that_never_answers_costs_the_connect_timeout(configure):
                 "options": {"connect_timeout_seconds": 0.5},
             }
         )
+        backend = Manager().backend("vllm")
         started = time.perf_counter()
-        status = {s.backend: s for s in Manager().status()}["vllm"]
+        status = backend.health()
         elapsed = time.perf_counter() - started
     finally:
         for s in [*fillers, listener]:
             s.close()
     assert not status.healthy
     assert "no answer within 0.5 s" in status.error
-    assert elapsed < 2.0
+    assert 0.4 < elapsed < 1.5
 
 
 def test_a_table_without_base_url_disables_that_backend_only(llama_server, configure, cli):

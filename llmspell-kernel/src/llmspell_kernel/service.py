@@ -48,6 +48,13 @@ def run(m: llmspell.Manager, content: Mapping[str, Any], progress: Progress) -> 
             f"model_request has unknown fields {', '.join(unknown)}; "
             f"known: {', '.join(sorted(_FIELDS))}."
         )
+    if command == "pull" and not _flag(content, "force") and _text(content, "model"):
+        # As `llmspell model pull` does: a present model is said so before any progress.
+        from llmspell.models import PRESENT, PullResult
+
+        present = m.installed(m.parse(content["model"]), _text(content, "quantization"))
+        if present is not None:
+            return PullResult(present, PRESENT).to_dict()
     return llmspell.model_command(
         m,
         command,

@@ -24,6 +24,8 @@ Options (before {what}; everything after it is the script's):
                      bytecode, debug, and pulls from any registry host.
   --max-memory SIZE  The script's Lua memory limit, e.g. 512M or 2G (default 256M, or
                      max_memory under [lua] in llmspell.toml; 0 for none).
+  --connect KERNEL   Run in a running kernel (its id or connection file; also
+                     LLMSPELL_CONNECT): models stay loaded between runs.
   --threads N        CPU threads for GGUF models (default: the cores other processes
                      leave free; also LLMSPELL_CPU_THREADS).
   -h, --help         Show this help.
@@ -67,6 +69,7 @@ class Invocation:
     allow_unsafe: bool = False
     max_memory: str | None = None
     help: bool = False
+    connect: str | None = None
     threads: int | None = None
 
 
@@ -81,15 +84,14 @@ def parse_tokens(command: str, tokens: Sequence[str]) -> Invocation:
             options["help"] = True
         elif token == "--allow-unsafe":
             options["allow_unsafe"] = True
-        elif name == "--max-memory":
+        elif name in ("--max-memory", "--connect"):
             if not eq:
                 i += 1
                 if i == len(tokens):
-                    raise BadInputError(
-                        f"llmspell {command}: --max-memory needs a size, e.g. 512M."
-                    )
+                    example = "a size, e.g. 512M" if name == "--max-memory" else "a kernel id"
+                    raise BadInputError(f"llmspell {command}: {name} needs {example}.")
                 value = tokens[i]
-            options["max_memory"] = value
+            options[name[2:].replace("-", "_")] = value
         elif name == "--threads":  # travels as LLMSPELL_CPU_THREADS to the GGUF loader (#15)
             if not eq:
                 i += 1
@@ -139,6 +141,8 @@ def run(*tokens: Annotated[str, _TOKENS]) -> int:
         return 0
     if call.target is None:
         raise BadInputError("llmspell run needs a script: llmspell run SCRIPT [ARGS...].")
+    if connected := _connected(call):  # the kernel (llmspell-kernel) runs it
+        return connected.run_script(connected_to(call), call.target, call.args, **_limits(call))
     _use_threads(call)
     return run_script(
         call.target, call.args, allow_unsafe=call.allow_unsafe, max_memory=call.max_memory
@@ -162,7 +166,32 @@ def exec_(*tokens: Annotated[str, _TOKENS]) -> int:
         return 0
     if call.target is None:
         raise BadInputError("llmspell exec needs Lua code: llmspell exec 'print(1)' [ARGS...].")
+    if connected := _connected(call):
+        return connected.exec_code(connected_to(call), call.target, call.args, **_limits(call))
     _use_threads(call)
     return exec_code(
         call.target, call.args, allow_unsafe=call.allow_unsafe, max_memory=call.max_memory
     )
+
+
+def connected_to(call: Invocation) -> str | None:
+    """The kernel named by --connect, else by LLMSPELL_CONNECT (None: run here)."""
+    import os
+
+    return call.connect or os.environ.get("LLMSPELL_CONNECT") or None
+
+
+def _connected(call: Invocation):
+    """`llmspell_kernel.client` when the work goes to a kernel; None to run embedded."""
+    if connected_to(call) is None:
+        return None
+    try:
+        from llmspell_kernel import client
+    except ImportError:
+        message = "Connected mode needs the kernel: pip install llmspell-kernel"
+        raise BadInputError(message) from None
+    return client
+
+
+def _limits(call: Invocation) -> dict[str, object]:
+    return {"allow_unsafe": call.allow_unsafe, "max_memory": call.max_memory}

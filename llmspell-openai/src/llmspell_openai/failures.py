@@ -121,7 +121,9 @@ def status_failure(exc: openai.APIStatusError, where: Where, action: str) -> Llm
             f"The server {where.name!r} at {where.url} failed to {action} (HTTP {code}, after "
             f"{_retries(where.retries)}): {said}. Check the server's log and retry."
         )
-    return RuntimeFailure(
+    # e.g. a prompt longer than the model's context: generation failed, the input was valid
+    kind = InferenceError if action.startswith("generate") else RuntimeFailure
+    return kind(
         f"The server {where.name!r} at {where.url} refused to {action} (HTTP {code}): {said}."
     )
 

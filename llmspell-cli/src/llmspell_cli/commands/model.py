@@ -9,6 +9,7 @@ from typing import Annotated
 
 from cyclopts import Parameter
 
+from ..connected import Connect, kernel_module
 from ..errors import FAILURE, INTERRUPTED, OK
 from ..formatting import (
     display_path,
@@ -30,11 +31,16 @@ def list_models(
         bool, Parameter(name=["--verbose", "-v"], help="Add paths and full dates.")
     ] = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """List installed models across all backends.
 
     A backend that is down is skipped with a note on stderr.
     """
+    if connect:  # the kernel answers, this very function prints
+        return kernel_module("replay").read_only(
+            connect, "list", list_models, backend=backend, verbose=verbose, format=format
+        )
     models = manager().list_models(backend)
     skipped = models.skipped
     if format == "json":
@@ -75,6 +81,7 @@ def pull(
         str | None, Parameter(help="Quantization to fetch, e.g. Q4_K_M (GGUF).")
     ] = None,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """Download a model, with progress; re-running resumes.
 
@@ -85,6 +92,10 @@ def pull(
     spec
         Model specifier: [provider/]model[:variant][@backend].
     """
+    if connect:
+        return kernel_module("replay").pull(
+            connect, spec, force=force, quantization=quantization, format=format
+        )
     from llmspell.models import PRESENT, PullResult
 
     from ..progress import PullReporter
@@ -131,6 +142,7 @@ def remove(
         bool, Parameter(name=["--yes", "-y"], help="Do not ask for confirmation.")
     ] = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """Remove an installed model (asks first unless -y).
 
@@ -139,6 +151,8 @@ def remove(
     model
         The model to remove, e.g. smollm2:135m or gguf/smollm2:135m.
     """
+    if connect:
+        return kernel_module("replay").remove(connect, model, yes=yes, format=format)
     m = manager()
     r = m.removal_target(model)
     target = f"{r.backend.name}/{r.spec.name}"  # asked about exactly what will be removed
@@ -167,7 +181,7 @@ def _confirm(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def info(model: ModelName, /, *, format: Format = "text") -> int:
+def info(model: ModelName, /, *, format: Format = "text", connect: Connect = None) -> int:
     """Show a model's details: architecture, size, context, template.
 
     Parameters
@@ -175,6 +189,8 @@ def info(model: ModelName, /, *, format: Format = "text") -> int:
     model
         The model, e.g. smollm2:135m, gguf/smollm2:135m or local/phi3:3.8b@ollama.
     """
+    if connect:
+        return kernel_module("replay").read_only(connect, "info", info, model=model, format=format)
     i = manager().info(model)
     if format == "json":
         print(to_json(i.to_dict()))
@@ -222,8 +238,14 @@ def available(
     backend: BackendName = None,
     recommended: Annotated[bool, Parameter(help="Only the recommended models.")] = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """List models that can be pulled, with download sizes."""
+    if connect:
+        return kernel_module("replay").read_only(
+            connect, "available", available, backend=backend, recommended=recommended,
+            format=format,
+        )  # fmt: skip
     entries = manager().available(backend, recommended)
     if format == "json":
         print(to_json({"models": [e.to_dict() for e in entries]}))
@@ -239,8 +261,10 @@ def available(
     return OK
 
 
-def status(*, format: Format = "text") -> int:
+def status(*, format: Format = "text", connect: Connect = None) -> int:
     """Show each backend: ready or not and why, version, models."""
+    if connect:
+        return kernel_module("replay").read_only(connect, "status", status, format=format)
     statuses = manager().status()
     if format == "json":
         print(to_json({"backends": [s.to_dict() for s in statuses]}))

@@ -202,7 +202,16 @@ function safe.resume(co, ...)
 end
 
 function safe.close(co)
-  return check(co_close(co))
+  -- Called through pcall so a refusal ("cannot close a running coroutine") names the
+  -- script's line, not this file's.
+  local ok, closed, err = raw_pcall(co_close, co)
+  if stopping then
+    error(STOP, 0)
+  end
+  if not ok then
+    error(closed, 2)
+  end
+  return check(closed, err)
 end
 
 -- load calls a reader function under its own protection: a stop raised in the reader

@@ -272,7 +272,7 @@ return function(api)
       end
       local filename, err = raw_searchpath(name, path)
       if not filename then
-        error(sformat("module '%s' not found:\n\tno field package.preload['%s']%s\n\tno C module '%s': loading C modules%s",
+        error(sformat("module '%s' not found:\n\tno field package.preload['%s']\n\t%s\n\tno C module '%s': loading C modules%s",
           name, name, err, name, HINT), 2)
       end
       local chunk, lerr = raw_loadfile(filename, "t", env)
