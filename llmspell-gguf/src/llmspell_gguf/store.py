@@ -188,6 +188,7 @@ class GgufStore:
             quantization=header.quantization or local.quantization,
             context_length=header.context_length,
             has_chat_template=header.chat_template is not None,
+            chat_template=header.chat_template,
             license=header.license,
             path=path,
             modified_at=local.modified_at,
