@@ -20,7 +20,7 @@ from llmspell import (
     PullResult,
 )
 
-from . import hardware, loader
+from . import bindings, hardware, loader
 from .concurrency import GenerationSlots
 from .options import GgufOptions
 
@@ -66,10 +66,10 @@ class GgufBackend(Backend):
     def health(self) -> HealthStatus:
         endpoint = str(self.options.model_dir)
         try:
-            import llama_cpp
+            bindings.load()
         except ImportError:
             return HealthStatus(self.name, False, error=_NOT_INSTALLED, endpoint=endpoint)
-        version = getattr(llama_cpp, "__version__", None)
+        version = bindings.version()
         gpu = hardware.gpu_offload_supported()
         device = "gpu offload" if gpu else "cpu"
         details = {
@@ -77,6 +77,7 @@ class GgufBackend(Backend):
             "context_size": self.options.context_size,
             "flash_attention": self.options.flash_attention,
             "max_concurrent": self.slots.limit,
+            "parallel": self.options.parallel,
         }
         loaded = self._loaded()
         try:

@@ -316,6 +316,28 @@ function Agent.create(opts)
   return agent
 end
 
+-- perf (#16): requests = array of { agent = a, text = ..., <execute options> }; the replies
+-- are generated at once (batched by the backend) and returned in order.
+function Agent.execute_many(requests)
+  local list = requests
+  if type(requests) == "table" then
+    list = {}
+    for i, r in ipairs(requests) do
+      local copy = r
+      if type(r) == "table" then
+        copy = {}
+        for k, v in next, r do
+          copy[k] = v
+        end
+        copy.agent = handles[r.agent] or false
+      end
+      list[i] = copy
+    end
+  end
+  local v = unwrap(py.agent_execute_many(clean(list)))
+  return v
+end
+
 function methods.execute(self, input)
   local id = handle(self, "execute")
   return (call(py.agent_execute, id, clean(input, "agent:execute")))
