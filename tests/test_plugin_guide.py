@@ -128,3 +128,34 @@ class TestTheGuidesBackend(BackendContract):
     @pytest.fixture
     def llmspell_subject(self, two_servers):
         return Subject(two_servers, "gpubox", "tiny")
+
+
+def test_installed_through_an_entry_point_it_serves_both_tables_from_the_cli(
+    tmp_path, isolated_home, monkeypatch
+):
+    from tests.cli.helpers import llmspell
+    from tests.support.entry_points import write_plugin
+
+    source = python_blocks("plugins.md")[1]
+    root = write_plugin(tmp_path / "p", "llmspell-chatserver", "llmspell_chatserver", source)
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    gpubox, laptop = chat_server("gpubox", key="s3cret"), chat_server("laptop")
+    monkeypatch.setenv("GPUBOX_KEY", "s3cret")
+    (isolated_home / "llmspell.toml").write_text(
+        "[providers.gpubox]\nprovider_type = 'chatserver'\n"
+        f"base_url = 'http://127.0.0.1:{gpubox.server_port}'\napi_key = '${{GPUBOX_KEY}}'\n"
+        "[providers.laptop]\nprovider_type = 'chatserver'\n"
+        f"base_url = 'http://127.0.0.1:{laptop.server_port}'\n"
+    )
+    try:
+        listed = json.loads(llmspell("model", "list", "--format", "json").stdout)
+        assert {"gpubox/tiny", "laptop/tiny"} <= {m["id"] for m in listed["models"]}
+        for name in ("gpubox", "laptop"):
+            chat = llmspell("chat", f"{name}/tiny", "hello")
+            assert (chat.returncode, chat.stdout.strip()) == (0, f"{name} hello"), chat.stderr
+        plugins = llmspell("plugins", "--format", "json").stdout
+        (row,) = [p for p in json.loads(plugins)["plugins"] if p["name"] == "llmspell_chatserver"]
+        assert (row["status"], row["backends"]) == ("loaded", ["gpubox", "laptop"])
+    finally:
+        gpubox.shutdown()
+        laptop.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import fcntl
 import os
 import pty
@@ -52,6 +53,8 @@ class Terminal:
         )
         os.close(slave)
         self.output = ""
+        # Incremental: a read may end in the middle of a multi-byte character (a box line).
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._seen = 0  # where `expect_next` continues from
 
     def _read(self, timeout: float) -> bool:
@@ -64,7 +67,7 @@ class Terminal:
             return False
         if not data:
             return False
-        self.output += data.decode("utf-8", "replace")
+        self.output += self._decoder.decode(data)
         return True
 
     def expect(self, text: str, timeout: float = 60) -> str:

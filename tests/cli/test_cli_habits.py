@@ -59,3 +59,17 @@ def test_model_list_says_in_one_short_line_that_a_backend_was_skipped():
         "Note: skipped ollama: Ollama is not running at http://127.0.0.1:9 "
         "(llmspell model status).\n"
     )
+
+
+def test_ps_shows_a_gguf_model_loaded_in_this_process(cli, smollm2_path):
+    from llmspell import Manager
+    from llmspell_gguf import loader
+
+    assert cli("model", "import", str(smollm2_path), "--name", "smol")[0] == 0
+    Manager().agent("gguf/smol")  # loads it, as a kernel or a chat holds it
+    try:
+        code, out, _ = cli("model", "ps")
+        assert code == 0
+        assert out.splitlines()[1].split()[1:4] == ["gguf", "98.4", "MB"]
+    finally:
+        loader.unload()

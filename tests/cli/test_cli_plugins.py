@@ -13,7 +13,13 @@ def test_plugins_lists_name_distribution_version_and_hooks(cli):
     header, *rows = out.splitlines()
     assert header.split() == ["NAME", "DISTRIBUTION", "VERSION", "HOOKS", "STATUS"]
     echo = next(row for row in rows if row.startswith("echo "))
-    assert echo.split() == ["echo", "llmspell-echo", "0.1.0", "register_backends", "loaded"]
+    assert echo.split() == [
+        "echo",
+        "llmspell-echo",
+        "0.1.0",
+        "llmspell_register_backends",
+        "loaded",
+    ]
 
 
 def test_plugins_json_schema(cli):

@@ -15,12 +15,15 @@ from llmspell_lua.commands import exec_code
 
 SPEC = "gguf/smollm2:135m"
 
-DUMP = """
+DUMP = r"""
 local function dump(label, t)
   local keys = {}
   for k, v in pairs(t) do if type(v) ~= "table" then keys[#keys + 1] = k end end
   table.sort(keys)
-  for _, k in ipairs(keys) do print(label .. "\\t" .. k .. "\\t" .. tostring(t[k])) end
+  for _, k in ipairs(keys) do
+    local text = tostring(t[k]):gsub("\\", "\\\\"):gsub("\n", "\\n")
+    print(label .. "\t" .. k .. "\t" .. text)
+  end
 end
 """
 
@@ -60,7 +63,7 @@ def lua_text(value: object) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n")  # as the dump escapes
 
 
 def assert_same(canonical: dict, lua: dict[str, str]) -> None:

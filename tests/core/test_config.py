@@ -115,6 +115,8 @@ BAD_TABLES = [
     ("[providers.gguf]\ntimeout_seconds = -1", "must be more than 0 seconds, got -1", "gguf"),
     ("[providers.gguf]\nbase_url = 'not a url'", "must be an http:// or https:// URL", "gguf"),
     ("[providers.gguf]\nbase_url = 'http://h:99999'", "got 'http://h:99999'", "base_url"),
+    ("[providers.gguf]\ntimeout_seconds = nan", "expected a finite number, got nan", "gguf"),
+    ("[providers.gguf]\ntimeout_seconds = inf", "expected a finite number, got inf", "gguf"),
 ]
 
 

@@ -115,17 +115,18 @@ def test_an_agent_on_the_real_model_answers_within_max_tokens(lua, smollm2):
 
 @pytest.mark.slow
 def test_a_model_shared_by_agents_and_calls_loads_once(lua, smollm2, monkeypatch):
-    import llama_cpp
+    from llmspell_gguf import bindings
 
     llmspell.Manager().unload()  # a fresh start, whatever earlier tests loaded
     loads = []
-    real_init = llama_cpp.Llama.__init__
+    native = bindings.load()  # perf (#16): models load through llama.cpp's C API
+    real_load = native.llama_model_load_from_file
 
-    def counting_init(self, *args, **kwargs):
-        loads.append(kwargs.get("model_path"))
-        real_init(self, *args, **kwargs)
+    def counting_load(path, params):
+        loads.append(path)
+        return real_load(path, params)
 
-    monkeypatch.setattr(llama_cpp.Llama, "__init__", counting_init)
+    monkeypatch.setattr(native, "llama_model_load_from_file", counting_load)
     ran = lua(
         f"""
         local agents = {{}}

@@ -407,12 +407,33 @@ def test_pulls_go_only_to_the_default_registries(isolated_home):
         "refused\tattack.lua:3: LocalLLM.pull: 'ollama/evil.example.com/secret-data/m' "
         "names the registry host 'evil.example.com', and a sandboxed script may pull only "
         "from the default registries (the Ollama library, Hugging Face); run with "
-        "--allow-unsafe to pull from other hosts."
+        "--allow-unsafe to pull from other hosts, or list the host in pull_hosts under [lua] "
+        "in llmspell.toml."
     )
     for label in ("at-host", "local-host", "gguf-host"):
         assert "names the registry host" in result[label], (label, result[label])
     assert "may hold only letters" in result["port"]  # the spec grammar has no ports
     assert "names the registry host" not in result["library"]  # refused only as Ollama is down
+
+
+def test_a_configured_host_may_be_pulled_from(isolated_home):
+    (isolated_home / "llmspell.toml").write_text('[lua]\npull_hosts = ["models.example.org"]\n')
+    code, lines, err = attack(
+        isolated_home,
+        TRY
+        + """
+        try("listed", LocalLLM.pull, "ollama/models.example.org/ns/m")
+        try("other", LocalLLM.pull, "ollama/evil.example.com/ns/m")
+        """,
+    )
+    assert code == 0, err
+    result = outcomes(lines)
+    assert "names the registry host" not in result["listed"]  # refused only as Ollama is down
+    assert "names the registry host 'evil.example.com'" in result["other"]
+    (isolated_home / "llmspell.toml").write_text("[lua]\npull_hosts = 7\n")
+    _code, lines, _err = attack(isolated_home, TRY + 'try("bad", LocalLLM.pull, "ollama/a/b/c")')
+    assert "pull_hosts under [lua] in " in lines[0]
+    assert 'must be a list of host names, e.g. pull_hosts = ["registry.example.com"].' in lines[0]
 
 
 def test_an_agent_that_would_auto_pull_from_another_host_is_refused(isolated_home):
@@ -450,15 +471,21 @@ def test_crash_attempts_end_as_lua_errors(isolated_home):
         try("rep-huge", string.rep, "x", 1 << 40)
         try("format-width", string.format, "%999d", 1)
         try("concat-huge", table.concat, {}, "", 1, 1e8)
-        try("deep-parse", load, string.rep("(", 100000))
+        try("deep-parse", function() return assert(load(string.rep("(", 100000))) end)
         try("utf8-huge", utf8.char, 1 << 40)
         try("os-date", os.date, "%Ez")
         try("os-time", os.time, { year = 1 << 62, month = 1, day = 1 })
+        try("close-running", coroutine.close, (coroutine.running()))
+        try("resume-running", function() return assert(coroutine.resume(coroutine.running())) end)
         print("survived")
         """,
     )
     assert code == 0, err
     assert lines[-1] == "survived"
+    result = outcomes(lines)
+    assert all(verdict.startswith("refused") for verdict in result.values() if verdict), result
+    assert result["close-running"] == "refused\tcannot close a running coroutine"
+    assert "llmspell/" not in "\n".join(lines)  # errors never point into llmspell's own Lua
 
 
 # -- Ctrl-C: a real SIGINT to a real `llmspell` process --------------------------------

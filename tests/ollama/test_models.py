@@ -57,7 +57,7 @@ def test_info_reads_api_show_details_parameters_template_and_context_length(mana
     assert info.details["modelfile_parameters"] == {"stop": "<|im_end|>"}
     assert info.details["weights_format"] == "gguf"
     assert info.details["family"] == "llama"
-    assert "<|im_start|>" in info.details["template"]
+    assert "<|im_start|>" in info.chat_template
     assert info.details["capabilities"] == ["completion"]
     assert info.details["parameter_size"] == "134.52M"
     assert info.loaded is False

@@ -3,12 +3,14 @@ and a down or unreachable Ollama reported fast while the other backends keep wor
 
 from __future__ import annotations
 
+import json
 import time
 
 import ollama  # noqa: F401 - imported up front: the timings measure the network
 from llmspell import GenerationParams, Manager
 from llmspell_ollama.client import resolve_endpoint
 
+from tests.cli.helpers import llmspell
 from tests.ollama.conftest import MODEL, write_config
 from tests.support.ollama_server import VERSION
 
@@ -33,6 +35,9 @@ def test_models_loaded_in_memory_are_listed_from_api_ps(manager):
     assert loaded.name == MODEL
     assert loaded.size_bytes > 0
     assert loaded.expires_at > time.time()
+    shown = llmspell("model", "ps", "--format", "json")
+    (row,) = json.loads(shown.stdout)["models"]
+    assert row == {"backend": "ollama", **loaded.to_dict()}
 
 
 def assert_down_fast(manager: Manager, limit: float) -> str:

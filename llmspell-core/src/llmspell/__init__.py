@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .agent import Agent
-    from .backend import Backend, BackendSettings, ProgressCallback, Provider, StreamingProvider
+    from .backend import (
+        Backend,
+        BackendSettings,
+        ProgressCallback,
+        Provider,
+        StreamingGenerator,
+        StreamingProvider,
+        TextGenerator,
+    )
     from .commands import model_command
     from .config import BackendTable, Config, load_config
     from .errors import (
@@ -101,7 +109,9 @@ _EXPORTS: dict[str, str] = {
     "RuntimeFailure": "errors",
     "SpecError": "errors",
     "StreamChunk": "inference",
+    "StreamingGenerator": "backend",
     "StreamingProvider": "backend",
+    "TextGenerator": "backend",
     "TokenUsage": "inference",
     "UnknownBackendError": "errors",
     "hookimpl": "hookspecs",
@@ -150,7 +160,9 @@ __all__ = [
     "RuntimeFailure",
     "SpecError",
     "StreamChunk",
+    "StreamingGenerator",
     "StreamingProvider",
+    "TextGenerator",
     "TokenUsage",
     "UnknownBackendError",
     "__version__",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from .backend import Provider
+from .backend import TextGenerator
 from .inference import (
     CompletionRequest,
     CompletionResult,
@@ -22,7 +22,7 @@ _DEFAULT_REPLY_BUDGET = 512
 
 @attrs.define
 class Agent:
-    provider: Provider
+    generator: TextGenerator
     name: str = "agent"
     system_prompt: str | None = None
     params: GenerationParams = attrs.field(factory=GenerationParams)
@@ -34,8 +34,13 @@ class Agent:
     defaults: GenerationParams = attrs.field(factory=GenerationParams)
 
     @property
+    def provider(self) -> TextGenerator:
+        """The name `generator` had before 0.2."""
+        return self.generator
+
+    @property
     def model(self) -> str:
-        return self.provider.model
+        return self.generator.model
 
     def reset(self) -> None:
         """Forget the conversation."""
@@ -43,7 +48,7 @@ class Agent:
 
     def execute(self, text: str, params: GenerationParams | None = None) -> CompletionResult:
         request = self._request(text, params)
-        result = self.provider.complete(request)
+        result = self.generator.complete(request)
         self._remember(text, result.text)
         return result
 
@@ -53,7 +58,7 @@ class Agent:
     def stream(self, text: str, params: GenerationParams | None = None) -> Iterator[StreamChunk]:
         """Yield chunks as they come; the conversation records the reply once it is complete."""
         request = self._request(text, params)
-        for chunk in self.provider.stream(request):
+        for chunk in self.generator.stream(request):
             if chunk.done and chunk.result is not None:
                 self._remember(text, chunk.result.text)
             yield chunk
@@ -68,7 +73,7 @@ class Agent:
         self, head: list[Message], turns: list[Message], params: GenerationParams
     ) -> list[Message]:
         """Drop the oldest turns until the prompt plus the reply fits the model's context."""
-        context = getattr(self.provider, "context_length", 0) or 0
+        context = getattr(self.generator, "context_length", 0) or 0
         if not context:
             return turns
         budget = context - (params.max_tokens or _DEFAULT_REPLY_BUDGET)

@@ -3,8 +3,12 @@
 A plugin registers backend *types* (`Backend` subclasses) through the
 `llmspell_register_backends` hook; the core builds one instance per `[providers.NAME]` table
 (or one default instance named `type_name` when no table configures the type) and hands it
-its `BackendSettings`. Only `health`, `list_models` and `provider` are required; model
+its `BackendSettings`. Only `health`, `list_models` and `generator` are required; model
 management methods default to `NotSupportedError`, so a minimal plugin stays about 30 lines.
+
+Words, one meaning each: a *backend* is an instance (a `[providers.NAME]` table; "provider"
+in specs, tables and `CompletionResult.provider` names the same thing); a *generator* is a
+model ready to generate, handed out by `Backend.generator(model)`.
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ class BackendSettings:
     source: Path | None = None
 
 
-class Provider(Protocol):
-    """A model ready to generate. Backends keep providers (and loaded weights) for reuse.
+class TextGenerator(Protocol):
+    """A model ready to generate. Backends keep generators (and loaded weights) for reuse.
 
     `context_length` is the tokens the model holds (prompt plus reply), or None when the
     backend cannot tell; the agent trims a long conversation to it.
@@ -56,11 +60,16 @@ class Provider(Protocol):
     def complete(self, request: CompletionRequest) -> CompletionResult: ...
 
 
-class StreamingProvider:
-    """Mixin for providers that implement only `stream`."""
+class StreamingGenerator:
+    """Mixin for generators that implement only `stream`."""
 
     def complete(self, request: CompletionRequest) -> CompletionResult:
         return collect(self.stream(request))  # type: ignore[attr-defined]
+
+
+#: The names these had before 0.2, kept so that plugins written for them keep working.
+Provider = TextGenerator
+StreamingProvider = StreamingGenerator
 
 
 class Backend:
@@ -102,9 +111,15 @@ class Backend:
         """The models present on this backend."""
         raise NotImplementedError
 
-    def provider(self, model: str) -> Provider:
-        """A provider for `model`, loaded once and reused for later calls."""
+    def generator(self, model: str) -> TextGenerator:
+        """A generator for `model`, loaded once and reused for later calls."""
+        if overrides(self, "provider"):  # a plugin written before 0.2
+            return self.provider(model)
         raise NotImplementedError
+
+    def provider(self, model: str) -> TextGenerator:
+        """The name `generator` had before 0.2 (kept for plugins and callers of that time)."""
+        return self.generator(model)
 
     def has_model(self, model: str) -> bool:
         return any(m.name == model for m in self.list_models())

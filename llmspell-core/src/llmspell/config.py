@@ -9,6 +9,7 @@ needs to know a backend's options and one table's mistake disables that backend 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -122,6 +123,8 @@ def _strict_converter() -> cattrs.Converter:
                 raise TypeError(f"expected {kind.__name__}, got a boolean")
             if not isinstance(value, (kind, *accept)):
                 raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+            if kind is float and not math.isfinite(value):
+                raise ValueError(f"expected a finite number, got {value!r}")
             return kind(value)
 
         return hook

@@ -184,12 +184,12 @@ class CompletionResult:
     latency_ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """`text`, `model`, `backend`, `finish_reason`, `tokens` (TokenUsage dict),
-        `latency_ms`."""
+        """`text`, `model`, `provider` (the backend instance), `finish_reason`, `tokens`
+        (TokenUsage dict), `latency_ms`: the shape of Lua's `r.metadata` plus `text`."""
         return {
             "text": self.text,
             "model": self.model,
-            "backend": self.provider,
+            "provider": self.provider,
             "finish_reason": self.finish_reason,
             "tokens": self.usage.to_dict(),
             "latency_ms": self.latency_ms,
@@ -210,4 +210,4 @@ def collect(chunks: Iterator[StreamChunk]) -> CompletionResult:
     for chunk in chunks:
         if chunk.done and chunk.result is not None:
             return chunk.result
-    raise RuntimeError("a provider stream ended without its final chunk")
+    raise RuntimeError("a generator's stream ended without its final chunk")

@@ -284,6 +284,7 @@ class Manager:
             b = self.backend(backend)
             entries = contained(b, "read its catalog", b.available)
         else:
+            self._note_faults()
             entries = []
             for b in self.backends.values():
                 try:
@@ -328,16 +329,16 @@ class Manager:
         """An agent on `spec`; with `auto_pull_missing` a model that is not present is pulled."""
         try:
             r = self.resolve(spec)
-            provider = r.backend.provider(r.spec.name)
+            generator = r.backend.generator(r.spec.name)
         except ModelNotFoundError:
             if not self.config.auto_pull_missing:
                 raise
             self.pull(spec, progress=progress)
             r = self.resolve(spec)
-            provider = r.backend.provider(r.spec.name)
+            generator = r.backend.generator(r.spec.name)
         defaults = GenerationParams() if type(r.backend).server_defaults else DEFAULT_PARAMS
         return Agent(
-            provider,
+            generator,
             name=name,
             system_prompt=system_prompt,
             params=params or GenerationParams(),

@@ -110,6 +110,8 @@ class ModelInfo:
     modified_at: float | None = None
     loaded: bool = False
     details: dict[str, Any] = attrs.field(factory=dict)
+    #: The chat template's text, when the backend can show it (None: none, or not shown).
+    chat_template: str | None = None
 
     @property
     def id(self) -> str:
@@ -117,8 +119,8 @@ class ModelInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """`id`, `name`, `backend`, `format`, `size_bytes`, `architecture`, `parameter_count`,
-        `quantization`, `context_length`, `has_chat_template`, `license`, `path`,
-        `modified_at` (int), `modified` (ISO), `loaded`, `details`."""
+        `quantization`, `context_length`, `has_chat_template`, `chat_template`, `license`,
+        `path`, `modified_at` (int), `modified` (ISO), `loaded`, `details`."""
         return {
             "id": self.id,
             "name": self.name,
@@ -130,6 +132,7 @@ class ModelInfo:
             "quantization": self.quantization,
             "context_length": self.context_length,
             "has_chat_template": self.has_chat_template,
+            "chat_template": self.chat_template,
             "license": self.license,
             "path": _path(self.path),
             "modified_at": unix_seconds(self.modified_at),

@@ -20,7 +20,7 @@ from llmspell import (
     PullResult,
 )
 
-from . import hardware, loader
+from . import bindings, hardware, loader
 from .concurrency import GenerationSlots
 from .options import GgufOptions
 
@@ -49,7 +49,7 @@ class GgufBackend(Backend):
         self.options: GgufOptions
         #: Bounds parallel generations of every provider this backend hands out.
         self.slots = GenerationSlots(self.options.max_concurrent)
-        self._providers: dict[str, GgufProvider] = {}
+        self._generators: dict[str, GgufProvider] = {}
 
     @cached_property
     def store(self) -> GgufStore:
@@ -66,10 +66,10 @@ class GgufBackend(Backend):
     def health(self) -> HealthStatus:
         endpoint = str(self.options.model_dir)
         try:
-            import llama_cpp
+            bindings.load()
         except ImportError:
             return HealthStatus(self.name, False, error=_NOT_INSTALLED, endpoint=endpoint)
-        version = getattr(llama_cpp, "__version__", None)
+        version = bindings.version()
         gpu = hardware.gpu_offload_supported()
         device = "gpu offload" if gpu else "cpu"
         details = {
@@ -77,6 +77,7 @@ class GgufBackend(Backend):
             "context_size": self.options.context_size,
             "flash_attention": self.options.flash_attention,
             "max_concurrent": self.slots.limit,
+            "parallel": self.options.parallel,
         }
         loaded = self._loaded()
         try:
@@ -101,7 +102,7 @@ class GgufBackend(Backend):
 
     def _loaded(self) -> list[LoadedModel]:
         """The files llama.cpp holds in this process, named as this backend's models."""
-        names = {provider.path: model for model, provider in self._providers.items()}
+        names = {provider.path: model for model, provider in self._generators.items()}
         out = []
         for path in loader.loaded_paths():
             size = path.stat().st_size if path.exists() else None
@@ -110,16 +111,16 @@ class GgufBackend(Backend):
 
     # -- inference ---------------------------------------------------------------
 
-    def provider(self, model: str) -> GgufProvider:
+    def generator(self, model: str) -> GgufProvider:
         """A provider for `model`; its file is loaded now (once per process)."""
         from .provider import GgufProvider
 
         path = self.store.path_of(model)
-        cached = self._providers.get(model)
+        cached = self._generators.get(model)
         if cached is not None and cached.path == path:
             return cached
         provider = GgufProvider(model, path, self.load_options, self.slots)
-        self._providers[model] = provider
+        self._generators[model] = provider
         return provider
 
     def unload(self, model: str | None = None) -> None:
@@ -157,7 +158,7 @@ class GgufBackend(Backend):
     def remove(self, model: str) -> None:
         if (path := self.store.usable_path(model)) is not None:
             loader.unload(path)
-        self._providers.pop(model, None)
+        self._generators.pop(model, None)
         self.store.remove(model)
 
     def available(self) -> list[CatalogEntry]:

@@ -54,8 +54,9 @@ def _install() -> bool:
     if _State.callback is not None:
         return True
     try:
-        from llama_cpp import llama_cpp as native
+        from . import bindings  # perf (#16): the ctypes API only, not all of llama_cpp
 
+        native = bindings.load()
         setter = native._lib.ggml_set_abort_callback
     except (ImportError, AttributeError):
         return False

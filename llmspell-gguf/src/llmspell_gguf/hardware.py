@@ -23,6 +23,8 @@ from pathlib import Path
 
 import attrs
 
+from . import bindings
+
 log = logging.getLogger("llmspell.gguf")
 
 #: Environment override of `cpu_threads` (what `--threads N` sets): a positive integer.
@@ -219,6 +221,6 @@ def busy_cpus(cpus: set[int], window: float = LOAD_WINDOW_SECONDS) -> int:
 @cache
 def gpu_offload_supported() -> bool:
     """Whether this llama-cpp-python build can offload layers (CUDA, Metal, Vulkan, ...)."""
-    import llama_cpp
+    llama_cpp = bindings.load()
 
     return bool(llama_cpp.llama_supports_gpu_offload())

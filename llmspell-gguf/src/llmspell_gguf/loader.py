@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from llmspell import BackendUnavailableError, InferenceError, ModelNotFoundError
 
-from . import crash_note, hardware, native_log
+from . import bindings, crash_note, hardware, native_log
 
 if TYPE_CHECKING:
     from .options import GgufOptions
@@ -30,6 +30,8 @@ class LoadOptions:
     n_threads: int
     n_gpu_layers: int  # -1: every layer on the GPU
     flash_attn: bool
+    #: Sequences decoded together in one batch (one KV cache shared by all of them).
+    parallel: int = 1
 
     @classmethod
     def from_options(cls, options: GgufOptions) -> LoadOptions:
@@ -40,6 +42,7 @@ class LoadOptions:
             n_threads=hardware.threads_for_load(options.cpu_threads),
             n_gpu_layers=gpu_layers(options.device),
             flash_attn=options.flash_attention,
+            parallel=max(1, options.parallel),
         )
 
 
@@ -58,92 +61,82 @@ def gpu_layers(device: str) -> int:
     return -1
 
 
-class SupersededError(InferenceError):
-    """A stream was resumed after its thread had started another generation on the model."""
+class Native:
+    """A llama.cpp model and its context, created through llama.cpp's C API.
+
+    llama-cpp-python's `Llama` cannot make a context for several sequences with one KV
+    cache, and builds what only its own high-level API uses (a chat formatter, numpy score
+    buffers, the metadata dictionary): a one-shot command pays for that at start-up.
+    """
+
+    def __init__(self, model: Any, ctx: Any) -> None:
+        self.model = model
+        self.ctx = ctx
+
+    def close(self) -> None:
+        llama_cpp = bindings.load()
+
+        if self.ctx is not None:
+            llama_cpp.llama_free(self.ctx)
+            self.ctx = None
+        if self.model is not None:
+            llama_cpp.llama_model_free(self.model)
+            self.model = None
 
 
 class LoadedModel:
-    """One `Llama` plus what every generation on it needs; generations on it take turns.
+    """One loaded model plus what every generation on it needs.
 
-    A thread that starts a generation while one of its own streams on the model is still
-    open (suspended, not read to the end) takes the model over instead of waiting for
-    itself: the old stream ends with `SupersededError` if it is read again.
+    Generations on it are sequences of its `Batcher`, decoded together; `close` frees the
+    weights at once when nothing generates, else as soon as the last sequence ends.
     """
 
-    def __init__(self, path: Path, llm: Any, options: LoadOptions) -> None:
-        import llama_cpp
+    def __init__(self, path: Path, native: Native, options: LoadOptions) -> None:
+        llama_cpp = bindings.load()
+
+        from .batching import Batcher
 
         self.path = path
-        self.llm = llm
+        self.native = native
         self.options = options
-        self.ctx = llm.ctx
-        self.vocab = llama_cpp.llama_model_get_vocab(llm.model)
-        self.n_ctx: int = llm.n_ctx()
-        self.n_batch: int = llm.n_batch
+        self.ctx = native.ctx
+        self.vocab = llama_cpp.llama_model_get_vocab(native.model)
+        self.n_ctx: int = llama_cpp.llama_n_ctx(native.ctx)
+        self.n_batch: int = llama_cpp.llama_n_batch(native.ctx)
         self.n_vocab: int = llama_cpp.llama_vocab_n_tokens(self.vocab)
+        self.n_swa: int = llama_cpp.llama_model_n_swa(native.model)
         self.add_bos: bool = bool(llama_cpp.llama_vocab_get_add_bos(self.vocab))
-        self.chat_template: str | None = llm.metadata.get("tokenizer.chat_template") or None
-        #: Tokens whose keys and values are in the context (sequence 0), for prefix reuse.
-        self.kv_tokens: list[int] = []
+        self.chat_template: str | None = _meta(native.model, "tokenizer.chat_template")
         self.formatter: Any = None  # built on first chat request, see prompt.py
-        #: Which generation holds the model now; a generation checks it after each yield.
-        self.ticket = 0
-        self._turn = threading.Lock()  # held from a generation's start to its end
-        self._state = threading.Lock()  # guards owner, ticket and closing
-        self._owner: int | None = None
+        self.batcher = Batcher(self)
         self._closed = False
-        self._close_when_idle = False
 
     @property
     def closed(self) -> bool:
         return self._closed
 
-    def acquire(self) -> int:
-        """Wait for the model; returns the ticket that `release` and `superseded` take."""
-        me = threading.get_ident()
-        with self._state:
-            if self._owner == me:
-                self.ticket += 1
-                return self.ticket
-        self._turn.acquire()
-        with self._state:
-            self._owner = me
-            self.ticket += 1
-            return self.ticket
-
-    def release(self, ticket: int) -> None:
-        with self._state:
-            if ticket != self.ticket:
-                return  # taken over: the newer generation of this thread releases
-            self._owner = None
-            if self._close_when_idle:
-                self._free()
-            self._turn.release()
-
-    def check(self, ticket: int) -> None:
-        """Raise if this thread has started another generation on the model since `ticket`."""
-        if ticket != self.ticket:
-            raise SupersededError(
-                "This stream was interrupted: a newer request on the same model started in "
-                "this thread before it was read to the end. Read the new reply instead."
-            )
-
     def close(self) -> None:
-        """Free the weights now, or as soon as the running generation ends."""
-        if self._turn.acquire(blocking=False):
-            try:
-                with self._state:
-                    self._free()
-            finally:
-                self._turn.release()
-        else:
-            self._close_when_idle = True
+        """Free the weights now, or as soon as the running generations end."""
+        self.batcher.close(self._free)
 
     def _free(self) -> None:
         if not self._closed:
             self._closed = True
-            self.kv_tokens = []
-            self.llm.close()
+            self.native.close()
+
+
+def _meta(model: Any, key: str) -> str | None:
+    """A string from the GGUF metadata (None when absent or empty)."""
+    import ctypes
+
+    llama_cpp = bindings.load()
+
+    size = llama_cpp.llama_model_meta_val_str(model, key.encode(), None, 0)
+    if size <= 0:
+        return None
+    buffer = ctypes.create_string_buffer(size + 1)
+    llama_cpp.llama_model_meta_val_str(model, key.encode(), buffer, size + 1)
+    return buffer.value.decode("utf-8", "replace") or None
 
 
 _models: dict[tuple[str, int, int, LoadOptions], LoadedModel] = {}
@@ -221,30 +214,54 @@ def _trained_context(path: Path) -> int | None:
     return int(trained) if isinstance(trained, int) and trained > 0 else None
 
 
-def _load(path: Path, options: LoadOptions) -> Any:
+def _load(path: Path, options: LoadOptions) -> Native:
     trained = _trained_context(path)
     n_ctx = options.n_ctx
     if trained and (n_ctx == 0 or n_ctx > trained):
         # Beyond its training context a model produces garbage and wastes memory.
         n_ctx = trained
     native_log.install()
-    from llama_cpp import Llama
+    llama_cpp = bindings.load()
 
+    _init_backend(llama_cpp)
     native_log.clear()
-    try:
-        return Llama(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            n_batch=options.n_batch,
-            n_ubatch=options.n_batch,
-            n_threads=options.n_threads,
-            n_threads_batch=options.n_threads,
-            n_gpu_layers=options.n_gpu_layers,
-            flash_attn=options.flash_attn,
-            verbose=False,
-        )
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise InferenceError(_explain_failure(path, exc, native_log.recent_errors())) from None
+    model_params = llama_cpp.llama_model_default_params()
+    model_params.n_gpu_layers = 0x7FFFFFFF if options.n_gpu_layers == -1 else options.n_gpu_layers
+    model = llama_cpp.llama_model_load_from_file(str(path).encode(), model_params)
+    if not model:
+        failure = RuntimeError(f"Failed to load model from file: {path}")
+        raise InferenceError(_explain_failure(path, failure, native_log.recent_errors()))
+    params = llama_cpp.llama_context_default_params()
+    params.n_ctx = n_ctx
+    params.n_batch = params.n_ubatch = min(options.n_batch, n_ctx) if n_ctx else options.n_batch
+    params.n_threads = params.n_threads_batch = options.n_threads
+    params.flash_attn_type = (
+        llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        if options.flash_attn
+        else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    )
+    # One KV cache for every sequence: a lone sequence may use the whole context, several
+    # share it (batching.py admits a sequence only when its prompt and reply fit).
+    params.n_seq_max = min(options.parallel, _MAX_SEQUENCES)
+    params.kv_unified = True
+    ctx = llama_cpp.llama_init_from_model(model, params)
+    if not ctx:
+        llama_cpp.llama_model_free(model)
+        failure = RuntimeError("Failed to create llama_context")
+        raise InferenceError(_explain_failure(path, failure, native_log.recent_errors()))
+    return Native(model, ctx)
+
+
+#: llama.cpp's LLAMA_MAX_SEQ.
+_MAX_SEQUENCES = 256
+_backend_ready = False
+
+
+def _init_backend(llama_cpp: Any) -> None:
+    global _backend_ready
+    if not _backend_ready:
+        llama_cpp.llama_backend_init()
+        _backend_ready = True
 
 
 def _explain_failure(path: Path, exc: Exception, logged: list[str]) -> str:

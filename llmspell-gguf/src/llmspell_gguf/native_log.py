@@ -12,6 +12,8 @@ import collections
 import logging
 import threading
 
+from . import bindings
+
 log = logging.getLogger("llmspell.gguf.native")
 
 # ggml_log_level: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5.
@@ -32,18 +34,29 @@ def install() -> None:
             return
         import ctypes
 
-        import llama_cpp
+        llama_cpp = bindings.load()
 
         @llama_cpp.llama_log_callback
         def callback(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
-            message = text.decode("utf-8", "replace").rstrip()
-            if level >= _WARN and level != 5 and message:
-                _recent.append(message)
-            log.debug("%s", message)
+            # A load logs hundreds of lines: only warnings are decoded unless debugging.
+            if level >= _WARN and level != 5:
+                message = text.decode("utf-8", "replace").rstrip()
+                if message:
+                    _recent.append(message)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s", text.decode("utf-8", "replace").rstrip())
 
         llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
         _callback = callback
         _installed = True
+        # Importing llama-cpp-python's high-level API later sets its own callback.
+        bindings.after_complete.append(_reinstall)
+
+
+def _reinstall() -> None:
+    import ctypes
+
+    bindings.load().llama_log_set(_callback, ctypes.c_void_p(0))
 
 
 def recent_errors() -> list[str]:

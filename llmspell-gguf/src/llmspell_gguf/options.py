@@ -42,7 +42,10 @@ class GgufOptions:
     context_size: int = attrs.field(default=4096, validator=_at_least(0, "0 (the model's) or more"))
     batch_size: int = attrs.field(default=512, validator=_at_least(1))
     default_quantization: str = "Q4_K_M"
-    max_concurrent: int = attrs.field(default=1, validator=_at_least(1))
+    #: Generations running at once across the backend; 0: no bound beyond `parallel`.
+    max_concurrent: int = attrs.field(default=0, validator=_at_least(0, "0 (no limit) or more"))
+    #: Sequences one loaded model decodes together (continuous batching, one KV cache).
+    parallel: int = attrs.field(default=8, validator=_at_least(1))
     flash_attention: bool = True
     #: Also list models Ollama has downloaded (read-only) as runnable here.
     use_ollama_models: bool = True

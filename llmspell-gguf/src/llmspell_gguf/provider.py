@@ -17,9 +17,10 @@ from llmspell import (
 )
 
 from . import loader, prompt
+from .batching import ModelClosedError
 from .concurrency import GenerationSlots
 from .generation import Outcome, generate
-from .loader import LoadedModel, LoadOptions
+from .loader import LoadOptions
 from .sampling import Sampling
 
 BACKEND = "gguf"
@@ -43,7 +44,7 @@ class GgufProvider:
         self.model = model
         self.path = Path(path)
         self.options = options
-        self.slots = slots or GenerationSlots(1)
+        self.slots = slots or GenerationSlots(0)
         loaded = loader.acquire(self.path, options)
         self.context_length: int = loaded.n_ctx
         #: False for a base model without a chat template: messages are sent as plain text.
@@ -69,18 +70,14 @@ class GgufProvider:
         pieces: list[str] = []
         ticket = self.slots.acquire()
         try:
-            model, held = self._hold_model()
             try:
-                tokens = prompt.tokenize(model, request.messages)
-                for text in generate(model, held, tokens, sampling, outcome):
+                for text in self._generate(request, sampling, outcome):
                     pieces.append(text)
                     yield text
             except LlmspellError:
                 raise
             except Exception as exc:
                 raise InferenceError(f"Generation with {self.model} failed: {exc}") from exc
-            finally:
-                model.release(held)
         finally:
             self.slots.release(ticket)
         run.result = CompletionResult(
@@ -92,11 +89,15 @@ class GgufProvider:
             latency_ms=(time.perf_counter() - started) * 1000.0,
         )
 
-    def _hold_model(self) -> tuple[LoadedModel, int]:
-        """The loaded model and our ticket on it; loaded again if it was unloaded meanwhile."""
+    def _generate(
+        self, request: CompletionRequest, sampling: Sampling, outcome: Outcome
+    ) -> Iterator[str]:
+        """The reply's pieces: a sequence on the loaded model (loaded again if it was
+        unloaded meanwhile), decoded in the model's shared batch."""
         while True:
             model = loader.acquire(self.path, self.options)
-            ticket = model.acquire()
-            if not model.closed:
-                return model, ticket
-            model.release(ticket)
+            tokens = prompt.tokenize(model, request.messages)
+            try:
+                return generate(model, tokens, sampling, outcome)
+            except ModelClosedError:
+                continue

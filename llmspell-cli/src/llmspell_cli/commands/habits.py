@@ -7,8 +7,7 @@ that answer with the llmspell command to run instead (exit 2, as for any usage m
 
 from __future__ import annotations
 
-import os
-from typing import Annotated, Any
+from typing import Annotated
 
 from cyclopts import Parameter
 
@@ -56,50 +55,26 @@ def ps(*, format: Format = "text") -> int:
     GGUF models live inside the process that uses them (a chat, a script, a kernel), so a
     fresh command shows none of them; Ollama's come from its server.
     """
-    rows: list[dict[str, Any]] = []
-    for status in manager().status():
-        for entry in status.details.get("loaded", []) or []:
-            rows.append(_loaded_row(status.backend, entry))
+    rows = [
+        {"backend": status.backend, **loaded.to_dict()}
+        for status in manager().status()
+        for loaded in status.loaded
+    ]
     if format == "json":
         print(to_json({"models": rows}))
         return OK
     if not rows:
         print("No models are loaded. GGUF models load inside the process that uses them.")
         return OK
-    print(
-        table(
-            ["name", "backend", "size", "on gpu"],
-            [
-                [
-                    r["name"],
-                    r["backend"],
-                    human_size(r["size_bytes"]),
-                    human_size(r["size_vram_bytes"]) if r["size_vram_bytes"] else "-",
-                ]
-                for r in rows
-            ],
-        )
-    )
+    table_rows = [
+        [
+            r["name"],
+            r["backend"],
+            human_size(r["size_bytes"]),
+            human_size(r["vram_bytes"]) if r["vram_bytes"] else "-",
+            r["expires"] or "-",
+        ]
+        for r in rows
+    ]
+    print(table(["name", "backend", "size", "on gpu", "unloads"], table_rows))
     return OK
-
-
-def _loaded_row(backend: str, entry: Any) -> dict[str, Any]:
-    """A backend's `details["loaded"]` entry: Ollama gives a dict, GGUF a file path."""
-    if isinstance(entry, dict):
-        return {
-            "name": entry.get("name"),
-            "backend": backend,
-            "size_bytes": entry.get("size_bytes"),
-            "size_vram_bytes": entry.get("size_vram_bytes"),
-        }
-    path = str(entry)
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = None
-    return {
-        "name": os.path.basename(path),
-        "backend": backend,
-        "size_bytes": size,
-        "size_vram_bytes": None,
-    }

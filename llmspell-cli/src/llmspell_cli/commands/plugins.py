@@ -61,7 +61,7 @@ def plugins(*, format: Format = "text") -> int:
                 p.name,
                 p.distribution,
                 p.version,
-                ", ".join(h.removeprefix("llmspell_") for h in p.hooks) or "-",
+                ", ".join(p.hooks) or "-",  # the hook names, as in --format json
                 "error" if p.name in commands else p.status,
             ]
             for p in records

@@ -177,9 +177,8 @@ def _parameters_text(chat: ChatSession) -> str:
 
 
 def _template_text(details) -> str:
-    template = details.details.get("template") or details.details.get("chat_template")
-    if template:
-        return str(template)
+    if details.chat_template:  # a typed ModelInfo field (contract, #11)
+        return details.chat_template
     if details.has_chat_template:
         return "The model's own chat template (from its file) formats the conversation."
     if details.has_chat_template is False:

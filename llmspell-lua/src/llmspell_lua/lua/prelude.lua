@@ -202,7 +202,16 @@ function safe.resume(co, ...)
 end
 
 function safe.close(co)
-  return check(co_close(co))
+  -- Called through pcall so a refusal ("cannot close a running coroutine") names the
+  -- script's line, not this file's.
+  local ok, closed, err = raw_pcall(co_close, co)
+  if stopping then
+    error(STOP, 0)
+  end
+  if not ok then
+    error(closed, 2)
+  end
+  return check(closed, err)
 end
 
 -- load calls a reader function under its own protection: a stop raised in the reader
@@ -305,6 +314,28 @@ function Agent.create(opts)
   local agent = setmetatable({ name = info.name, model = info.model }, agent_meta)
   handles[agent] = info.id
   return agent
+end
+
+-- perf (#16): requests = array of { agent = a, text = ..., <execute options> }; the replies
+-- are generated at once (batched by the backend) and returned in order.
+function Agent.execute_many(requests)
+  local list = requests
+  if type(requests) == "table" then
+    list = {}
+    for i, r in ipairs(requests) do
+      local copy = r
+      if type(r) == "table" then
+        copy = {}
+        for k, v in next, r do
+          copy[k] = v
+        end
+        copy.agent = handles[r.agent] or false
+      end
+      list[i] = copy
+    end
+  end
+  local v = unwrap(py.agent_execute_many(clean(list)))
+  return v
 end
 
 function methods.execute(self, input)

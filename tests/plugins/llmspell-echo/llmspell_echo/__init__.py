@@ -1,4 +1,4 @@
-"""A complete llmspell provider plugin: a backend whose one model echoes the last message."""
+"""A complete llmspell backend plugin: one whose one model echoes the last message."""
 
 import time
 
@@ -6,7 +6,7 @@ import llmspell
 from llmspell import CompletionResult, HealthStatus, LocalModel, StreamChunk, TokenUsage
 
 
-class EchoProvider(llmspell.StreamingProvider):
+class EchoGenerator(llmspell.StreamingGenerator):
     model, context_length = "echo", 2048
 
     def __init__(self, backend):
@@ -37,10 +37,10 @@ class EchoBackend(llmspell.Backend):
     def list_models(self):
         return [LocalModel("echo", self.name)]
 
-    def provider(self, model):
+    def generator(self, model):
         if model != "echo":
             raise llmspell.ModelNotFoundError(f"The echo backend only has 'echo', not {model!r}.")
-        return EchoProvider(self.name)
+        return EchoGenerator(self.name)
 
 
 @llmspell.hookimpl
