@@ -10,6 +10,7 @@ or silent costs one sentence and exit 1 within seconds, never a hang; Ctrl-C sen
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -91,11 +92,15 @@ class Connection:
         """Send one shell request; feed its iopub messages to `on_iopub` until it is idle
         and replied. Ctrl-C interrupts the kernel's work, then waits for that reply."""
         events = self.exchange(msg_type, content, metadata)
-        while True:
-            try:
-                on_iopub(next(events))
-            except StopIteration as done:
-                return done.value
+        try:
+            while True:
+                try:
+                    msg = next(events)
+                except StopIteration as done:
+                    return done.value
+                on_iopub(msg)
+        finally:
+            events.close()  # Ctrl-C out here: the kernel is told to stop too
 
     def exchange(
         self, msg_type: str, content: Mapping[str, Any], metadata: Mapping[str, Any] | None = None
@@ -134,7 +139,8 @@ class Connection:
                     reply = got
         finally:
             if reply is None and not interrupted:  # the consumer stopped listening
-                self.interrupt()
+                with contextlib.suppress(Exception):
+                    self.interrupt()
         return reply
 
     def interrupt(self) -> None:
