@@ -33,7 +33,7 @@ def completion_result(data: dict[str, Any]) -> CompletionResult:
     return CompletionResult(
         text=data["text"],
         model=data["model"],
-        provider=data["backend"],
+        provider=data.get("provider", data.get("backend", "")),
         finish_reason=data.get("finish_reason", "stop"),
         usage=TokenUsage(tokens.get("prompt"), tokens.get("completion")),
         latency_ms=data.get("latency_ms", 0.0),
