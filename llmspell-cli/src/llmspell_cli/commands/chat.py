@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from cyclopts import Parameter
 
+from .. import session
+from ..connected import Connect, kernel_module
 from ..errors import OK
 from ..options import (
     Format,
@@ -51,6 +53,7 @@ def chat(
     threads: Threads = None,
     verbose: Verbose = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """Chat with a model: one answer for a prompt, else an interactive session.
 
@@ -65,6 +68,7 @@ def chat(
     """
     from llmspell import BadInputError
 
+    session.current().connect = connect  # read by load_agent: the kernel's model answers
     apply_threads(threads)
     params = _params(temperature, top_p, top_k, max_tokens, seed)
     text = _prompt_text(prompt)
@@ -90,6 +94,7 @@ def ask(
     threads: Threads = None,
     verbose: Verbose = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """Ask a model one thing and print the answer (never starts a chat).
 
@@ -103,6 +108,7 @@ def ask(
     """
     from llmspell import BadInputError
 
+    session.current().connect = connect  # read by load_agent: the kernel's model answers
     apply_threads(threads)
     params = _params(temperature, top_p, top_k, max_tokens, seed)
     text = _prompt_text(prompt)
@@ -141,6 +147,10 @@ def load_agent(model: str, *, system: str | None, params: GenerationParams, verb
     """The agent for `model`, pulled first when `auto_pull_missing` says so (with progress)."""
     from ..progress import PullReporter
 
+    connect = getattr(session.current(), "connect", None)
+    if connect:  # --connect: a RemoteAgent on the kernel's loaded model (llmspell-kernel)
+        remote = kernel_module("remote").RemoteAgent
+        return remote.open(connect, model, system_prompt=system, params=params)
     if verbose:
         show_load_decisions()
     reporter = PullReporter(sys.stderr)
