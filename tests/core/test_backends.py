@@ -117,6 +117,20 @@ def test_two_tables_of_the_echo_plugin_serve_two_backends():
         m.backend("echo")  # two instances: the type name picks neither
 
 
+def test_a_table_named_after_another_type_takes_the_name_from_its_default_instance():
+    m = manager({"fragile": {"provider_type": "echo"}})
+    assert type(m.backends["fragile"]).type_name == "echo"
+    assert "echo" not in m.backends  # echo is configured (by the table called fragile)
+
+
+def test_a_table_for_a_plugin_that_is_not_loaded_says_the_restriction(monkeypatch):
+    monkeypatch.setenv("LLMSPELL_LOAD_PLUGINS", "echo")
+    m = manager({"box": {"provider_type": "nothere"}})
+    assert m.faults["box"].reason.endswith(
+        "(LLMSPELL_LOAD_PLUGINS restricts which plugins are loaded.)"
+    )
+
+
 def test_aliases_and_the_type_name_address_the_default_instance():
     m = manager({"mine": {"provider_type": "echo"}})
     assert m.backend("echo").name == "mine"  # the only echo instance
