@@ -209,6 +209,14 @@ def test_commands_that_pass_over_a_broken_backend_note_it_once():
     assert len(notes) == 1 and notes[0].startswith("typo is disabled: ")
 
 
+def test_default_backend_may_name_an_alias():
+    m = manager(default_backend="brittle")  # the alias of the fragile backend, which is down
+    notes: list[str] = []
+    m.on_note = notes.append
+    assert m.resolve("local/echo").backend.name == "echo"
+    assert notes == ["fragile is not available (ZeroDivisionError: health bug); using echo."]
+
+
 def test_an_unknown_default_backend_is_bad_input_with_a_suggestion():
     with pytest.raises(llmspell.ConfigError) as caught:
         manager(default_backend="ecoh").resolve("local/echo")
