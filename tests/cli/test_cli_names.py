@@ -70,3 +70,18 @@ def test_pull_of_a_typo_suggests_the_catalog_name():
 def test_a_name_nobody_knows_points_to_the_catalog():
     result = llmspell("chat", "zzzz", "Hi")
     assert result.stderr.endswith("llmspell model available lists the models you can pull.\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["model", "info", "gguf/smolm2:135m"], "Error: The gguf backend has no model"),
+        (["chat", "gguf/smolm2:135m", "Hi"], "Error: The gguf backend has no model"),
+        (["model", "remove", "smolm2:135m", "-y"], "Error: Nothing to remove"),
+    ],
+)
+def test_every_command_that_names_a_model_says_did_you_mean(smol, command, said):
+    result = llmspell(*command)
+    assert result.returncode == 1
+    assert result.stderr.startswith(said)
+    assert "Did you mean 'smollm2:135m'?" in result.stderr

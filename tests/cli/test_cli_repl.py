@@ -146,3 +146,24 @@ def test_the_reply_is_wrapped_between_words_to_the_terminal_width():
     lines = [line for line in term.output.split("\r\n") if line.startswith("word")]
     assert " ".join(lines).split() == words.split()  # no word was cut
     assert len(lines) > 5 and all(len(line) <= 39 for line in lines)
+
+
+def test_set_verbose_times_replies_and_a_cut_reply_names_the_command_to_raise_it(tiny):
+    term = chat("scripted/tiny")
+    say(term, "/set verbose", "Set 'verbose' mode.")
+    say(term, "/set max_tokens 2", "Set parameter 'max_tokens' to '2'")
+    shown = say(term, "hello", "raise it with /set max_tokens 2048.")
+    assert "1 messages" in shown and "total duration:" in shown
+    assert "Note: the reply was cut off at max_tokens = 2;" in shown
+    term.send("/bye\r")
+    assert term.wait() == 0
+
+
+def test_show_template_prints_the_models_chat_template(smollm2_path):
+    assert llmspell("model", "import", str(smollm2_path), "--name", "smol").returncode == 0
+    term = chat("gguf/smol", "--max-tokens", "4")
+    say(term, "/show template", "<|im_start|>")
+    say(term, "/show system", "No system message was specified.")
+    say(term, "/show info", "architecture")
+    term.send("/bye\r")
+    assert term.wait() == 0

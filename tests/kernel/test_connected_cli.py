@@ -171,3 +171,45 @@ def test_a_silent_kernel_is_one_sentence_and_exit_1_after_the_timeout(isolated_h
     finally:
         os.kill(record["pid"], signal.SIGCONT)
         llmspell("kernel", "stop", "frozen")
+
+
+def test_chat_connected_answers_like_chat_embedded(kernel):
+    argv = ["chat", "smollm2:135m", "Say hi", "--max-tokens", "8", "--temperature", "0"]
+    embedded = llmspell(*argv, "--seed", "1", env=kernel.env)
+    connected = llmspell(*argv, "--seed", "1", "--connect", KERNEL_ID, env=kernel.env)
+    assert connected.returncode == embedded.returncode == 0
+    assert connected.stdout == embedded.stdout and connected.stdout.strip()
+    assert connected.stderr == embedded.stderr  # the max_tokens notice included
+
+    as_json = [*argv, "--seed", "1", "--format", "json"]
+    embedded = json.loads(llmspell(*as_json, env=kernel.env).stdout)
+    connected = json.loads(llmspell(*as_json, "--connect", KERNEL_ID, env=kernel.env).stdout)
+    assert embedded.pop("latency_ms") >= 0 and connected.pop("latency_ms") >= 0
+    assert connected == embedded
+
+
+def test_chat_connected_reads_piped_stdin_and_names_bad_models(kernel):
+    piped = llmspell(
+        "chat", "smollm2:135m", "--max-tokens", "4", "--connect", KERNEL_ID,
+        input="Hello there", env=kernel.env,
+    )  # fmt: skip
+    assert piped.returncode == 0 and piped.stdout.strip()
+    embedded = llmspell("chat", "nosuch:1", "x", env=kernel.env)
+    connected = llmspell("chat", "nosuch:1", "x", "--connect", KERNEL_ID, env=kernel.env)
+    assert (connected.returncode, connected.stderr) == (embedded.returncode, embedded.stderr)
+
+
+def test_ctrl_c_in_a_connected_chat_stops_the_reply_and_exits_130(kernel):
+    proc = subprocess.Popen(
+        [LLMSPELL, "chat", "smollm2:135m", "Tell me a very long story.", "--max-tokens", "4000",
+         "--connect", KERNEL_ID],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=kernel.env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    proc.stdout.read(1)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert llmspell("exec", "--connect", KERNEL_ID, "print(2)", env=kernel.env).stdout == "2\n"

@@ -159,7 +159,9 @@ class Manager:
             names = ", ".join(self.backends) or "none"
             raise ModelNotFoundError(
                 f"Nothing to remove: no installed backend has {self.parse(spec).name!r} "
-                f"(installed: {names}). llmspell model list shows what is installed."
+                f"(installed: {names})."
+                + naming.installed_hint(self, self.parse(spec))  # "did you mean" (#15)
+                + " llmspell model list shows what is installed."
             ) from None
 
     def _not_found(self, spec: ModelSpec) -> str:
@@ -199,7 +201,10 @@ class Manager:
 
     def info(self, spec: str | ModelSpec) -> ModelInfo:
         r = self.resolve(spec)
-        return r.backend.info(r.spec.name)
+        try:
+            return r.backend.info(r.spec.name)
+        except ModelNotFoundError as exc:
+            raise naming.look_alike(exc, self, r.spec) from None  # "did you mean" (#15)
 
     def remove(self, spec: str | ModelSpec) -> RemoveResult:
         r = self.removal_target(spec)
@@ -330,9 +335,9 @@ class Manager:
         try:
             r = self.resolve(spec)
             generator = r.backend.generator(r.spec.name)
-        except ModelNotFoundError:
+        except ModelNotFoundError as exc:
             if not self.config.auto_pull_missing:
-                raise
+                raise naming.look_alike(exc, self, self.parse(spec)) from None  # (#15)
             self.pull(spec, progress=progress)
             r = self.resolve(spec)
             generator = r.backend.generator(r.spec.name)

@@ -158,3 +158,22 @@ def explained(error: ModelNotFoundError, manager: Manager, spec: ModelSpec) -> E
     if not near or "Did you mean" in error.message:
         return error
     return type(error)(f"{error.message} {did_you_mean(near)}")
+
+
+def look_alike(error: ModelNotFoundError, manager: Manager, spec: ModelSpec) -> Exception:
+    """A backend's "no such model" (a spec that names the backend), said again with the
+    installed names it resembles instead of the backend's pull hint, when there are some."""
+    near = close_names(spec.name, _installed(_backends(manager, spec)))
+    if not near or "Did you mean" in error.message:
+        return error
+    where = f"The {spec.target_backend} backend" if spec.target_backend else "No backend"
+    return type(error)(
+        f"{where} has no model {spec.name!r}. {did_you_mean(near)} "
+        "(llmspell model list shows what is installed.)"
+    )
+
+
+def installed_hint(manager: Manager, spec: ModelSpec) -> str:
+    """ " Did you mean 'x'?" from the installed names, or "" (for a removal)."""
+    near = close_names(spec.name, _installed(_backends(manager, spec)))
+    return f" {did_you_mean(near)}" if near else ""

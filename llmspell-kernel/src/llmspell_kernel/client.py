@@ -10,10 +10,11 @@ or silent costs one sentence and exit 1 within seconds, never a hang; Ctrl-C sen
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from . import registry
 #: Seconds a kernel may take to answer the first message before it counts as silent.
 CONNECT_TIMEOUT = float(os.environ.get("LLMSPELL_CONNECT_TIMEOUT", "5"))
 _POLL = 0.2
+#: Seconds a reply may trail the kernel's idle status (ipykernel drops unknown requests).
+_NO_REPLY_GRACE = 2.0
 
 OnMessage = Callable[[dict[str, Any]], None]
 
@@ -88,47 +91,82 @@ class Connection:
     ) -> dict[str, Any]:
         """Send one shell request; feed its iopub messages to `on_iopub` until it is idle
         and replied. Ctrl-C interrupts the kernel's work, then waits for that reply."""
+        events = self.exchange(msg_type, content, metadata)
+        try:
+            while True:
+                try:
+                    msg = next(events)
+                except StopIteration as done:
+                    return done.value
+                on_iopub(msg)
+        finally:
+            events.close()  # Ctrl-C out here: the kernel is told to stop too
+
+    def exchange(
+        self, msg_type: str, content: Mapping[str, Any], metadata: Mapping[str, Any] | None = None
+    ) -> Generator[dict[str, Any], None, dict[str, Any]]:
+        """Yield the request's iopub messages as they arrive; return its reply content.
+
+        Ctrl-C sends an `interrupt_request` and goes on waiting (a second one gives up);
+        closing the generator early interrupts the kernel's work too.
+        """
         msg = self.client.session.msg(msg_type, dict(content), metadata=dict(metadata or {}))
         self.client.shell_channel.send(msg)
         msg_id = msg["header"]["msg_id"]
         reply: dict[str, Any] | None = None
-        idle = False
-        interrupted = False
-        while reply is None or not idle:
-            try:
-                got = self._next(msg_id, on_iopub)
-            except KeyboardInterrupt:
-                if interrupted:
-                    raise
-                interrupted = True
-                self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
-                continue
-            if got == "idle":
-                idle = True
-            elif got is not None:
-                reply = got
+        idle = interrupted = False
+        idle_since = 0.0
+        try:
+            while reply is None or not idle:
+                if idle and reply is None and time.monotonic() - idle_since > _NO_REPLY_GRACE:
+                    raise RuntimeFailure(
+                        f"The kernel did not answer {msg_type}: it is not an llmspell kernel, "
+                        "or an older one; restart it with llmspell kernel start."
+                    )
+                try:
+                    kind, got = self._next(msg_id)
+                except KeyboardInterrupt:
+                    if interrupted:
+                        raise
+                    interrupted = True
+                    self.interrupt()
+                    continue
+                if kind == "iopub":
+                    yield got
+                elif kind == "idle":
+                    idle, idle_since = True, time.monotonic()
+                elif kind == "reply":
+                    reply = got
+        finally:
+            if reply is None and not interrupted:  # the consumer stopped listening
+                with contextlib.suppress(Exception):
+                    self.interrupt()
         return reply
 
-    def _next(self, msg_id: str, on_iopub: OnMessage) -> dict[str, Any] | str | None:
-        channels = ((self.client.iopub_channel, "iopub"), (self.client.shell_channel, "shell"))
-        for channel, name in channels:
+    def interrupt(self) -> None:
+        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+
+    def _next(self, msg_id: str) -> tuple[str, Any]:
+        """The next event of request `msg_id`: ("iopub", msg), ("idle", None), ("reply",
+        content) or ("wait", None) after a short poll (the kernel is checked to exist)."""
+        for channel, name in (
+            (self.client.iopub_channel, "iopub"),
+            (self.client.shell_channel, "shell"),
+        ):
             while channel.msg_ready():
                 msg = channel.get_msg(timeout=0)
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
                 if name == "shell":
-                    return msg["content"]
-                if msg["msg_type"] == "status":
-                    if msg["content"].get("execution_state") == "idle":
-                        return "idle"
-                else:
-                    on_iopub(msg)
-        # Nothing yet: wait on iopub a little, then make sure the kernel still exists.
-        if not self.client.iopub_channel.msg_ready() and not self.client.shell_channel.msg_ready():
-            self.client.iopub_channel.socket.poll(_POLL * 1000)
-            if not self.alive():
-                raise self._gone_now()
-        return None
+                    return "reply", msg["content"]
+                if msg["msg_type"] != "status":
+                    return "iopub", msg
+                if msg["content"].get("execution_state") == "idle":
+                    return "idle", None
+        self.client.iopub_channel.socket.poll(_POLL * 1000)
+        if not self.client.shell_channel.msg_ready() and not self.alive():
+            raise self._gone_now()
+        return "wait", None
 
     def _gone_now(self) -> RuntimeFailure:
         where = f"kernel {self.record.id}" if self.record else f"kernel of {self.path}"
@@ -166,7 +204,7 @@ def connect(address: str) -> Connection:
 # -- Lua: run / exec -------------------------------------------------------------------
 
 
-def _write_stream(msg: dict[str, Any]) -> None:
+def write_stream(msg: dict[str, Any]) -> None:
     if msg["msg_type"] == "stream":
         out = sys.stderr if msg["content"].get("name") == "stderr" else sys.stdout
         out.write(msg["content"].get("text", ""))
@@ -211,7 +249,7 @@ def execute(
             "allow_stdin": False,
             "stop_on_error": False,
         }
-        reply = conn.request("execute_request", content, _write_stream, {"llmspell": options})
+        reply = conn.request("execute_request", content, write_stream, {"llmspell": options})
     finally:
         conn.close()
     exit_code = (reply.get("llmspell") or {}).get("exit_code")
@@ -257,7 +295,7 @@ def model_request(
         if msg["msg_type"] == "model_progress" and on_progress is not None:
             on_progress(msg["content"])
         else:
-            _write_stream(msg)  # notes (fallbacks) arrive on stderr
+            write_stream(msg)  # notes (fallbacks) arrive on stderr
 
     conn = address if isinstance(address, Connection) else connect(address)
     try:

@@ -70,6 +70,7 @@ class LlmspellKernel(Kernel):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.shell_handlers["model_request"] = self.model_request
+        self.shell_handlers["agent_request"] = self.agent_request
         self.manager = _Manager()
         self.manager.on_note = lambda note: self._publish_stream("stderr", f"Note: {note}\n")
         self.settings = SETTINGS
@@ -240,6 +241,54 @@ class LlmspellKernel(Kernel):
         finally:
             self._finish_request()
         self.session.send(stream, "model_reply", reply, parent, ident)
+
+    # -- agents (chat --connect) -------------------------------------------------
+
+    async def agent_request(self, stream: Any, ident: Any, parent: Mapping[str, Any]) -> None:
+        """One chat turn on the kernel's model: `{"model", "system_prompt", "params",
+        "history", "text"}`; without `text` it only checks (and loads) the model. The text
+        streams as iopub `stream` messages; the reply has the `CompletionResult` dict."""
+        self._stream_parent = parent
+        try:
+            reply = self._agent_turn(parent.get("content") or {})
+        except llmspell.LlmspellError as exc:
+            reply = service.error(type(exc).__name__, exc.message, exc.exit_code)
+        except KeyboardInterrupt:
+            reply = service.error("KeyboardInterrupt", "Interrupted.", 130)
+        except Exception as exc:
+            reply = service.error(type(exc).__name__, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._finish_request()
+        self.session.send(stream, "agent_reply", reply, parent, ident)
+
+    def _agent_turn(self, content: Mapping[str, Any]) -> dict[str, Any]:
+        from llmspell import GenerationParams, Message
+
+        model = content.get("model")
+        if not isinstance(model, str) or not model.strip():
+            raise llmspell.BadInputError("agent_request needs a model spec.")
+        try:
+            params = GenerationParams(**(content.get("params") or {}))
+        except TypeError as exc:
+            raise llmspell.BadInputError(f"agent_request params: {exc}.") from None
+        agent = self.manager.agent(
+            model,
+            system_prompt=content.get("system_prompt"),
+            params=params,
+            name=str(content.get("name") or "agent"),
+        )
+        agent.history = [Message(m["role"], m["content"]) for m in content.get("history") or []]
+        text = content.get("text")
+        if text is None:
+            return {"status": "ok", "model": agent.model}
+        result = None
+        for chunk in agent.stream(str(text)):
+            self._publish_stream("stdout", chunk.text)
+            if chunk.done:
+                result = chunk.result
+        if result is None:
+            raise llmspell.InferenceError("The model's stream ended without a result.")
+        return {"status": "ok", "model": agent.model, "result": result.to_dict()}
 
     # -- lifecycle -------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from cyclopts import Parameter
 
+from .. import session
+from ..connected import Connect, kernel_module
 from ..errors import OK
 from ..options import (
     Format,
@@ -51,12 +53,14 @@ def chat(
     threads: Threads = None,
     verbose: Verbose = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """Chat with a model: one answer for a prompt, else an interactive session.
 
-    llmspell chat smollm2 "Why is the sky blue?" answers and exits; so does piped input
-    (cat notes.txt | llmspell chat smollm2 "Summarize:"), sent as one prompt after the
-    argument. With no prompt on a terminal, a chat starts: /? lists its commands.
+    llmspell chat smollm2 "Why is the sky blue?" answers and exits.
+    Piped input is one prompt, after the argument:
+    cat notes.txt | llmspell chat smollm2 "Summarize:".
+    With no prompt on a terminal, a chat starts: /? lists its commands.
 
     Parameters
     ----------
@@ -65,6 +69,7 @@ def chat(
     """
     from llmspell import BadInputError
 
+    session.current().connect = connect  # read by load_agent: the kernel's model answers
     apply_threads(threads)
     params = _params(temperature, top_p, top_k, max_tokens, seed)
     text = _prompt_text(prompt)
@@ -90,11 +95,12 @@ def ask(
     threads: Threads = None,
     verbose: Verbose = False,
     format: Format = "text",
+    connect: Connect = None,
 ) -> int:
     """Ask a model one thing and print the answer (never starts a chat).
 
     For example: llmspell ask smollm2 "Name three colors", or
-    git diff | llmspell ask qwen2.5 "Write a commit message for this diff:".
+    git diff | llmspell ask qwen2.5 "Write a commit message for it:".
 
     Parameters
     ----------
@@ -103,6 +109,7 @@ def ask(
     """
     from llmspell import BadInputError
 
+    session.current().connect = connect  # read by load_agent: the kernel's model answers
     apply_threads(threads)
     params = _params(temperature, top_p, top_k, max_tokens, seed)
     text = _prompt_text(prompt)
@@ -141,6 +148,10 @@ def load_agent(model: str, *, system: str | None, params: GenerationParams, verb
     """The agent for `model`, pulled first when `auto_pull_missing` says so (with progress)."""
     from ..progress import PullReporter
 
+    connect = getattr(session.current(), "connect", None)
+    if connect:  # --connect: a RemoteAgent on the kernel's loaded model (llmspell-kernel)
+        remote = kernel_module("remote").RemoteAgent
+        return remote.open(connect, model, system_prompt=system, params=params)
     if verbose:
         show_load_decisions()
     reporter = PullReporter(sys.stderr)
