@@ -157,3 +157,13 @@ def test_set_verbose_times_replies_and_a_cut_reply_names_the_command_to_raise_it
     assert "Note: the reply was cut off at max_tokens = 2;" in shown
     term.send("/bye\r")
     assert term.wait() == 0
+
+
+def test_show_template_prints_the_models_chat_template(smollm2_path):
+    assert llmspell("model", "import", str(smollm2_path), "--name", "smol").returncode == 0
+    term = chat("gguf/smol", "--max-tokens", "4")
+    say(term, "/show template", "<|im_start|>")
+    say(term, "/show system", "No system message was specified.")
+    say(term, "/show info", "architecture")
+    term.send("/bye\r")
+    assert term.wait() == 0

@@ -117,6 +117,20 @@ def test_two_tables_of_the_echo_plugin_serve_two_backends():
         m.backend("echo")  # two instances: the type name picks neither
 
 
+def test_a_table_named_after_another_type_takes_the_name_from_its_default_instance():
+    m = manager({"fragile": {"provider_type": "echo"}})
+    assert type(m.backends["fragile"]).type_name == "echo"
+    assert "echo" not in m.backends  # echo is configured (by the table called fragile)
+
+
+def test_a_table_for_a_plugin_that_is_not_loaded_says_the_restriction(monkeypatch):
+    monkeypatch.setenv("LLMSPELL_LOAD_PLUGINS", "echo")
+    m = manager({"box": {"provider_type": "nothere"}})
+    assert m.faults["box"].reason.endswith(
+        "(LLMSPELL_LOAD_PLUGINS restricts which plugins are loaded.)"
+    )
+
+
 def test_aliases_and_the_type_name_address_the_default_instance():
     m = manager({"mine": {"provider_type": "echo"}})
     assert m.backend("echo").name == "mine"  # the only echo instance
@@ -193,6 +207,14 @@ def test_commands_that_pass_over_a_broken_backend_note_it_once():
     m.resolve("local/echo")
     m.resolve("local/echo")
     assert len(notes) == 1 and notes[0].startswith("typo is disabled: ")
+
+
+def test_default_backend_may_name_an_alias():
+    m = manager(default_backend="brittle")  # the alias of the fragile backend, which is down
+    notes: list[str] = []
+    m.on_note = notes.append
+    assert m.resolve("local/echo").backend.name == "echo"
+    assert notes == ["fragile is not available (ZeroDivisionError: health bug); using echo."]
 
 
 def test_an_unknown_default_backend_is_bad_input_with_a_suggestion():

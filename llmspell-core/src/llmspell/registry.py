@@ -9,6 +9,7 @@ plugin or that backend only and is recorded, never raised at whoever asked for a
 from __future__ import annotations
 
 import difflib
+import os
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -144,7 +145,12 @@ def build(pm: pluggy.PluginManager, config: Config) -> Registry:
             continue
         _build_one(name, types[type_name], config, backends, fault)
     for type_name, cls in types.items():
-        if type_name not in configured and not cls.needs_table:
+        # A type nobody configured gets its default instance, unless that name is taken.
+        if (
+            type_name not in configured
+            and not cls.needs_table
+            and type_name not in config.providers
+        ):
             _build_one(type_name, cls, config, backends, fault)
     ordered = dict(sorted(backends.items(), key=lambda kv: kv[1].priority))
     return Registry(ordered, faults, types, owner, plugin_errors)
@@ -170,6 +176,8 @@ def _unknown_type(
     installed = ", ".join(sorted(types)) or "none"
     hint = difflib.get_close_matches(type_name, list(types), n=1)
     extra = f" Did you mean {hint[0]!r}?" if hint else ""
+    if os.environ.get("LLMSPELL_LOAD_PLUGINS") is not None:
+        extra += " (LLMSPELL_LOAD_PLUGINS restricts which plugins are loaded.)"
     if declared is None:
         return (
             f"{origin}: [providers.{name}] has no provider_type and {name!r} is not an installed "

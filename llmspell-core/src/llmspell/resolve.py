@@ -53,7 +53,10 @@ def llmspell_resolve_backend(
     spec: ModelSpec, backends: Sequence[Backend], config: Config
 ) -> tuple[Backend, str | None] | None:
     ordered = sorted(backends, key=lambda b: b.priority)
-    preferred = next((b for b in ordered if b.name == config.default_backend), None)
+    wanted = config.default_backend
+    preferred = next((b for b in ordered if b.name == wanted), None) or next(
+        (b for b in ordered if b.name == b.settings.type_name and wanted in type(b).aliases), None
+    )  # `default_backend = "candle"` means the gguf backend
     if preferred is not None:
         status = health_of(preferred)
         if status.healthy:

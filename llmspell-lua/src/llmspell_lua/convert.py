@@ -6,7 +6,6 @@ boolean or table built here (attrs objects, paths and the like become strings or
 
 from __future__ import annotations
 
-import datetime
 import functools
 import math
 import os
@@ -115,20 +114,6 @@ def options(value: Any, where: str, example: str) -> dict[str, Any]:
     if bad:
         raise BadInputError(f"{where} expects named fields, got [{bad[0]!r}]; e.g. {example}.")
     return converted
-
-
-def unix_seconds(value: float | None) -> int | None:
-    """Whole Unix seconds, the form `os.date` accepts."""
-    if value is None or not math.isfinite(value):
-        return None
-    return int(value)
-
-
-def iso_time(value: float | None) -> str | None:
-    if value is None or not math.isfinite(value):
-        return None
-    moment = datetime.datetime.fromtimestamp(int(value), tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def guarded(runtime: Any, fn: Callable[..., Any]) -> Callable[..., tuple[Any, ...]]:

@@ -57,9 +57,10 @@ def chat(
 ) -> int:
     """Chat with a model: one answer for a prompt, else an interactive session.
 
-    llmspell chat smollm2 "Why is the sky blue?" answers and exits; so does piped input
-    (cat notes.txt | llmspell chat smollm2 "Summarize:"), sent as one prompt after the
-    argument. With no prompt on a terminal, a chat starts: /? lists its commands.
+    llmspell chat smollm2 "Why is the sky blue?" answers and exits.
+    Piped input is one prompt, after the argument:
+    cat notes.txt | llmspell chat smollm2 "Summarize:".
+    With no prompt on a terminal, a chat starts: /? lists its commands.
 
     Parameters
     ----------
@@ -99,7 +100,7 @@ def ask(
     """Ask a model one thing and print the answer (never starts a chat).
 
     For example: llmspell ask smollm2 "Name three colors", or
-    git diff | llmspell ask qwen2.5 "Write a commit message for this diff:".
+    git diff | llmspell ask qwen2.5 "Write a commit message for it:".
 
     Parameters
     ----------
