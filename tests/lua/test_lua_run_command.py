@@ -80,6 +80,16 @@ def test_options_after_the_script_name_belong_to_the_script(isolated_home):
     assert not (isolated_home / "out.txt").exists()
 
 
+def test_help_and_debug_after_the_script_name_belong_to_the_script(isolated_home):
+    (isolated_home / "hello").write_text('print("one", ...)\n')
+    ran = llmspell_cli("run", "hello", "--help", "--debug")
+    assert (ran.code, ran.out, ran.err) == (0, "one\t--help\t--debug\n", "")
+    (isolated_home / "hello").write_text('print("two", ...)\n')
+    again = llmspell_cli("run", "hello", "--help", "--debug")  # not replayed as cached help
+    assert (again.code, again.out) == (0, "two\t--help\t--debug\n")
+    assert llmspell_cli("exec", "--help").out.startswith("Usage: llmspell exec [OPTIONS] CODE")
+
+
 def test_an_unknown_option_before_the_script_is_bad_input(isolated_home):
     ran = llmspell_cli("run", "--alow-unsafe", "s.lua")
     assert ran.code == 2

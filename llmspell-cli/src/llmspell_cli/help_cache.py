@@ -66,7 +66,9 @@ def run_cached(tokens: list[str], run: Callable[[list[str]], int]) -> int:
     recorder = _Recorder()
     with recorder:
         code = run(tokens)
-    if code == 0 and recorder.cacheable:
+    session = sys.modules.get("llmspell_cli.session")  # imported by `run` by now
+    passed_through = session is not None and session.current().passed_through
+    if code == 0 and recorder.cacheable and not passed_through:
         store(path, key, recorder.text())
     return code
 

@@ -22,6 +22,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     state.debug = "--debug" in tokens  # also covers failures before the flag is parsed
     try:
         app = build_app()
+        tokens = _pass_through(app, tokens, state)
         result = app.meta(tokens, exit_on_error=False, print_error=False)
         sys.stdout.flush()
     except CycloptsError as exc:
@@ -35,6 +36,26 @@ def run(argv: Sequence[str] | None = None) -> int:
     except (Exception, KeyboardInterrupt) as exc:
         return errors.failure(exc, state.debug)
     return errors.exit_code_of(result)
+
+
+def _pass_through(app, tokens: list[str], state) -> list[str]:
+    """Commands without help flags (`run`, `exec`) read their own tokens, as `python` does.
+
+    cyclopts would take `--help` or `--debug` meant for the script; a `--` after the command
+    word hands every later token to the command untouched.
+    """
+    i = 0
+    while i < len(tokens) and tokens[i].startswith("-"):  # global options come first
+        i += 2 if tokens[i] == "--config" else 1
+    if i >= len(tokens) or tokens[i] not in app:
+        return tokens
+    if tuple(app[tokens[i]].help_flags):
+        return tokens
+    state.debug = "--debug" in tokens[:i]
+    state.passed_through = True
+    if "--" in tokens[i + 1 :]:  # the user's own `--` already does it (cyclopts drops the first)
+        return tokens
+    return [*tokens[: i + 1], "--", *tokens[i + 1 :]]
 
 
 def main() -> None:

@@ -29,6 +29,8 @@ def skipped_line(backend: str, why: str) -> str:
 class Session:
     def __init__(self) -> None:
         self.debug = False
+        #: The command read its own tokens (`run s.lua --help`): its output is not help.
+        self.passed_through = False
         #: Plugins whose `llmspell_register_commands` raised (plugin name → error).
         self.command_errors: dict[str, str] = {}
         self._manager: Manager | None = None
