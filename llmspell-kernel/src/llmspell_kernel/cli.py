@@ -23,7 +23,7 @@ from llmspell import BadInputError, RuntimeFailure
 from . import KERNEL_NAME, registry
 
 _START_TIMEOUT = 60.0
-_GRACE = 5.0
+_GRACE = 8.0
 
 
 def kernel_app() -> App:

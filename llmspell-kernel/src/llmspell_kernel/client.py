@@ -11,6 +11,7 @@ or silent costs one sentence and exit 1 within seconds, never a hang; Ctrl-C sen
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import time
@@ -32,28 +33,42 @@ OnMessage = Callable[[dict[str, Any]], None]
 
 
 class Connection:
-    """A jupyter_client `BlockingKernelClient` on one kernel, with a liveness check."""
+    """One client (`wire.Wire`) on one kernel, with a liveness check."""
 
     def __init__(self, address: str) -> None:
         self.address = address
         self.path, self.record = _resolve(address)
-        from jupyter_client import BlockingKernelClient
-
-        self.client = BlockingKernelClient()
-        try:
-            self.client.load_connection_file(str(self.path))
-        except (OSError, ValueError) as exc:
-            raise RuntimeFailure(
-                f"Cannot read the kernel connection file {self.path} ({exc})."
-            ) from None
-        self.client.start_channels()
         self._check_alive()
+        from .wire import Wire
+
         try:
-            # Also waits until iopub is subscribed, so no early output is lost.
-            self.client.wait_for_ready(timeout=CONNECT_TIMEOUT)
-        except RuntimeError:
-            self.close()
-            raise self._gone() from None
+            self.wire = Wire(json.loads(self.path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise RuntimeFailure(
+                f"Cannot use the kernel connection file {self.path} ({exc})."
+            ) from None
+        self._last_ping = time.monotonic()
+        self._wait_until_subscribed()
+
+    def _wait_until_subscribed(self) -> None:
+        """Until iopub delivers (so no output is lost): ask kernel_info until one of our
+        requests' status messages, or the kernel's iopub welcome, arrives."""
+        deadline = time.monotonic() + CONNECT_TIMEOUT
+        ours: set[str] = set()
+        while time.monotonic() < deadline:
+            ours.add(self.wire.send("shell", self.wire.message("kernel_info_request", {})))
+            step = time.monotonic() + 0.05
+            while time.monotonic() < step:
+                got = self.wire.receive(max(0.0, step - time.monotonic()))
+                if got is None:
+                    continue
+                channel, msg = got
+                if channel == "iopub" and (
+                    msg["msg_type"] == "iopub_welcome" or msg["parent_header"].get("msg_id") in ours
+                ):
+                    return
+        self.close()
+        raise self._gone()
 
     # -- liveness -------------------------------------------------------------------
 
@@ -73,12 +88,17 @@ class Connection:
             )
 
     def alive(self) -> bool:
+        """The registered process exists; for a kernel not registered here (Jupyter's),
+        its heartbeat answers (asked at most every 2 s)."""
         if self.record is not None:
             return registry.alive(self.record.pid)
-        return self.client.is_alive()
+        if time.monotonic() - self._last_ping < 2:
+            return True
+        self._last_ping = time.monotonic()
+        return self.wire.ping(timeout=2)
 
     def close(self) -> None:
-        self.client.stop_channels()
+        self.wire.close()
 
     # -- requests -------------------------------------------------------------------
 
@@ -110,9 +130,9 @@ class Connection:
         Ctrl-C sends an `interrupt_request` and goes on waiting (a second one gives up);
         closing the generator early interrupts the kernel's work too.
         """
-        msg = self.client.session.msg(msg_type, dict(content), metadata=dict(metadata or {}))
-        self.client.shell_channel.send(msg)
-        msg_id = msg["header"]["msg_id"]
+        msg_id = self.wire.send(
+            "shell", self.wire.message(msg_type, dict(content), dict(metadata or {}))
+        )
         reply: dict[str, Any] | None = None
         idle = interrupted = False
         idle_since = 0.0
@@ -144,29 +164,26 @@ class Connection:
         return reply
 
     def interrupt(self) -> None:
-        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+        self.wire.send("control", self.wire.message("interrupt_request", {}))
 
     def _next(self, msg_id: str) -> tuple[str, Any]:
         """The next event of request `msg_id`: ("iopub", msg), ("idle", None), ("reply",
         content) or ("wait", None) after a short poll (the kernel is checked to exist)."""
-        for channel, name in (
-            (self.client.iopub_channel, "iopub"),
-            (self.client.shell_channel, "shell"),
-        ):
-            while channel.msg_ready():
-                msg = channel.get_msg(timeout=0)
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                if name == "shell":
-                    return "reply", msg["content"]
-                if msg["msg_type"] != "status":
-                    return "iopub", msg
-                if msg["content"].get("execution_state") == "idle":
-                    return "idle", None
-        self.client.iopub_channel.socket.poll(_POLL * 1000)
-        if not self.client.shell_channel.msg_ready() and not self.alive():
-            raise self._gone_now()
-        return "wait", None
+        while True:
+            got = self.wire.receive(_POLL)
+            if got is None:
+                if not self.alive():
+                    raise self._gone_now()
+                return "wait", None
+            channel, msg = got
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if channel == "shell":
+                return "reply", msg["content"]
+            if msg["msg_type"] != "status":
+                return "iopub", msg
+            if msg["content"].get("execution_state") == "idle":
+                return "idle", None
 
     def _gone_now(self) -> RuntimeFailure:
         where = f"kernel {self.record.id}" if self.record else f"kernel of {self.path}"

@@ -1,0 +1,170 @@
+"""Connected mode: a warm one-shot through a running kernel against the same cold one-shot,
+and how late the first streamed token reaches a client after the kernel produced it.
+
+    python benchmarks/kernel.py [--reps N]      (or benchmarks/run.py --only kernel)
+
+- cold: `llmspell exec '<8 tokens from SmolLM2>'`, a fresh process that loads the model;
+- warm: the same command with `--connect bench`, a kernel that has the model loaded;
+  target (MISSION.md / issue #13): warm at least 3x faster end to end;
+- first token: a `jupyter_client` client streams a reply; each `stream` message carries
+  the kernel's own timestamp (its header `date`, set when the token was published) and is
+  timed again on arrival; target: within 20 ms. Also shown: request -> first token.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import SEED, Home, Row, Section, Settings, llmspell_command, median
+from drivers import describe_exception
+
+KERNEL_ID = "bench"
+ONE_SHOT = (
+    'local a = Agent.create{{ model = "{spec}", max_tokens = 8, temperature = 0, seed = {seed} }}\n'
+    'print(a:complete("Say hello."))'
+)
+STREAM = (
+    'local a = Agent.create{{ model = "{spec}", max_tokens = 32, temperature = 0, '
+    "seed = {seed} }}\n"
+    'for c in a:execute_streaming{{ text = "Count to ten." }} do io.write(c.content.text) end'
+)
+
+
+def _wall(argv: list[str], home: Home) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=home.env, cwd=home.path, capture_output=True, timeout=300)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        err = done.stderr.decode(errors="replace").strip()[-300:]
+        raise RuntimeError(f"`{' '.join(argv[1:3])} ...` exited {done.returncode}: {err}")
+    return elapsed
+
+
+def _first_tokens(connection_file: str, code: str, reps: int) -> tuple[list[float], list[float]]:
+    """(arrival - kernel timestamp, arrival - request sent) of the first token, per rep."""
+    from jupyter_client import BlockingKernelClient
+
+    kc = BlockingKernelClient(connection_file=connection_file)
+    kc.load_connection_file()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    transport, latency = [], []
+    try:
+        for _ in range(reps):
+            sent = time.time()
+            msg_id = kc.execute(code, store_history=False)
+            first = None
+            while True:
+                msg = kc.get_iopub_msg(timeout=120)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if first is None and msg["msg_type"] == "stream":
+                    arrived = time.time()
+                    stamp = msg["header"]["date"]
+                    if isinstance(stamp, str):
+                        stamp = datetime.fromisoformat(stamp)
+                    first = (arrived - stamp.timestamp(), arrived - sent)
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    break
+            kc.get_shell_msg(timeout=120)
+            if first is not None:
+                transport.append(first[0])
+                latency.append(first[1])
+    finally:
+        kc.stop_channels()
+    return transport, latency
+
+
+def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Section:
+    section = Section("Connected mode (a running kernel)")
+    reps = 3 if settings.quick else min(settings.reps, 11)
+    try:
+        import llmspell_kernel  # noqa: F401 - the optional distribution
+
+        llmspell = llmspell_command()
+        spec = home.import_model()
+    except Exception as exc:
+        section.rows.append(Row("kernel", "not available yet", "", note=describe_exception(exc)))
+        return section
+    one_shot = ONE_SHOT.format(spec=spec, seed=SEED)
+    started = subprocess.run(
+        [*llmspell, "kernel", "start", "--daemon", "--id", KERNEL_ID],
+        env=home.env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    if started.returncode != 0:
+        note = started.stderr.strip()[-300:]
+        section.rows.append(Row("kernel", "not available yet", "", note=note))
+        return section
+    try:
+        cold_argv = [*llmspell, "exec", one_shot]
+        warm_argv = [*llmspell, "exec", "--connect", KERNEL_ID, one_shot]
+        _wall(cold_argv, home)  # the OS file cache
+        _wall(warm_argv, home)  # the kernel loads the model once, here
+        cold, warm = [], []
+        for _ in range(reps):  # interleaved, so load on the machine hits both alike
+            cold.append(_wall(cold_argv, home))
+            warm.append(_wall(warm_argv, home))
+        ratio = median(cold) / median(warm)
+        section.rows.append(
+            Row(
+                "one-shot `llmspell exec` (8 tokens): cold vs `--connect` to a warm kernel",
+                f"cold {median(cold) * 1000:.0f} ms, warm {median(warm) * 1000:.0f} ms",
+                "warm ≥ 3× faster",
+                f"{ratio:.2f}×",
+                ratio >= 3,
+            )
+        )
+        log(f"  one-shot: cold {median(cold):.3f} s, warm {median(warm):.3f} s ({ratio:.2f}x)")
+        record = json.loads((home.path / "kernels" / f"{KERNEL_ID}.kernel.json").read_text())
+        transport, latency = _first_tokens(
+            record["connection_file"], STREAM.format(spec=spec, seed=SEED), reps
+        )
+        delay = median(transport) * 1000
+        section.rows.append(
+            Row(
+                "first streamed token: at the client vs published by the kernel",
+                f"+{delay:.1f} ms (request → first token {median(latency) * 1000:.0f} ms)",
+                "within 20 ms",
+                "",
+                delay <= 20,
+            )
+        )
+        log(f"  first token: +{delay:.1f} ms after the kernel published it")
+        section.details.append(
+            f"Kernel rows: {reps} interleaved repetitions, medians; cold = a fresh `llmspell exec` "
+            "process (start-up, model load, 8 tokens), warm = `llmspell exec --connect` to a "
+            "kernel that already holds the model (start-up of the client, one request)."
+        )
+    except Exception as exc:
+        section.rows.append(Row("kernel", "failed", "", note=describe_exception(exc)))
+    finally:
+        subprocess.run(
+            [*llmspell, "kernel", "stop", KERNEL_ID], env=home.env, capture_output=True, timeout=60
+        )
+    return section
+
+
+def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reps", type=int, default=11)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    section = measure(Home(), Settings(args.reps, 8, args.quick), lambda m: print(m, flush=True))
+    for row in section.rows:
+        verdict = {True: "met", False: "MISSED", None: ""}[row.passed]
+        print(f"{row.name}: {row.value} | target {row.target} | {row.ratio} {verdict} {row.note}")
+    return 0 if all(r.passed is not False for r in section.rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
