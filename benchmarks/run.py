@@ -1,6 +1,6 @@
 """Measure llmspell against raw llama-cpp-python and huggingface_hub; write docs/performance.md.
 
-    /work/venv/bin/python benchmarks/run.py [--quick] [--only NAME ...] [--output PATH]
+    python benchmarks/run.py [--quick] [--only NAME ...] [--native-dir DIR] [--output PATH]
 
 Every measurement is one function; one that cannot run (a piece of llmspell missing) is
 reported as "not available yet" with the reason instead of stopping the others. The exit
@@ -20,7 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import REPO, Home, Row, Section, Settings
 
-MEASUREMENTS = ("generation", "memory", "startup", "loads", "pull")
+HERE = Path(__file__).resolve().parent
+MEASUREMENTS = (
+    "generation", "memory", "startup", "loads", "pull",
+    "native", "batching", "coldstart", "busycore", "longprompt",
+) + (("kernel",) if (HERE / "kernel.py").exists() else ())  # fmt: skip
 
 
 def _measure(name: str) -> Callable[[Home, Settings, Callable[[str], None]], Section]:
@@ -40,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=None, help="new tokens (default 128)")
     parser.add_argument("--only", nargs="+", choices=MEASUREMENTS, default=list(MEASUREMENTS))
     parser.add_argument(
+        "--native-dir",
+        default=None,
+        help="where llama.cpp's tools are built (default: build them in ~/.cache/llmspell-bench)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=None,
@@ -50,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         reps=args.reps or (2 if args.quick else 21),
         tokens=args.tokens or (32 if args.quick else 128),
         quick=args.quick,
+        native_dir=args.native_dir,
     )
     partial = args.quick or len(args.only) < len(MEASUREMENTS)
     output = args.output or (None if partial else REPO / "docs" / "performance.md")
@@ -74,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from report import render
 
-    command = "/work/venv/bin/python benchmarks/run.py" + (" --quick" if args.quick else "")
+    command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
     if args.reps or args.tokens:
         command += f" --reps {settings.reps} --tokens {settings.tokens}"
+    if len(args.only) < len(MEASUREMENTS):
+        command += " --only " + " ".join(args.only)
     page = render(sections, command, elapsed, (load_at_start, os.getloadavg()[0]))
     if output is None:
         print(page)

@@ -45,8 +45,8 @@ def test_the_replies_were_decoded_together(lua, smollm2, smollm2_path):
         """
     )
     assert ran.code == 0, ran.err
-    (model,) = [m for m in loader._models.values() if m.path.samefile(smollm2_path)]
-    assert model.batcher.most_together == 2
+    models = [m for m in loader._models.values() if m.path.samefile(smollm2_path)]
+    assert max(m.batcher.most_together for m in models) == 2
 
 
 def test_two_requests_to_one_agent_continue_its_conversation_in_order(lua):

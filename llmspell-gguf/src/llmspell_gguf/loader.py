@@ -201,9 +201,19 @@ atexit.register(unload)
 
 
 def _trained_context(path: Path) -> int | None:
-    """Check the header before llama.cpp sees the file, and read the training context."""
+    """Check the header before llama.cpp sees the file, and read the training context.
+
+    Walking a header means stepping over every token string of the vocabulary (tens of
+    milliseconds in Python, a large share of a one-shot command's start-up), so the answer
+    is remembered per file version (path, size, mtime) in $LLMSPELL_HOME/cache: a file
+    that passed once and has not changed since is not read again.
+    """
     from .metadata import GgufFormatError, read_header
 
+    key = _header_key(path)
+    known = _header_cache()
+    if key is not None and key in known:
+        return known[key]
     try:
         header = read_header(path)
     except GgufFormatError as exc:
@@ -211,7 +221,55 @@ def _trained_context(path: Path) -> int | None:
     except OSError as exc:
         raise InferenceError(f"Cannot read the model file {path}: {exc.strerror}.") from None
     trained = header.context_length
-    return int(trained) if isinstance(trained, int) and trained > 0 else None
+    result = int(trained) if isinstance(trained, int) and trained > 0 else None
+    if key is not None:
+        known[key] = result
+        _save_header_cache(known)
+    return result
+
+
+#: Remembered header checks; at most this many files (the oldest are dropped).
+_HEADER_CACHE_SIZE = 64
+
+
+def _header_key(path: Path) -> str | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+def _header_cache_file() -> Path:
+    from llmspell.paths import llmspell_home
+
+    return llmspell_home() / "cache" / "gguf-headers.json"
+
+
+def _header_cache() -> dict[str, int | None]:
+    import json
+
+    try:
+        data = json.loads(_header_cache_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_header_cache(known: dict[str, int | None]) -> None:
+    """Best effort, written whole and renamed: a reader never sees half a file."""
+    import json
+    import os
+
+    target = _header_cache_file()
+    kept = dict(list(known.items())[-_HEADER_CACHE_SIZE:])
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(kept))
+        os.replace(partial, target)
+    except OSError:
+        pass
 
 
 def _load(path: Path, options: LoadOptions) -> Native:

@@ -118,3 +118,22 @@ def test_loading_and_generating_print_nothing(gemma3_path):
     )
     assert done.returncode == 0, done.stderr
     assert (done.stdout, done.stderr) == ("", "")
+
+
+def test_a_file_header_is_checked_once_per_version_of_the_file(smollm2_path, tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from llmspell_gguf import metadata
+
+    reads = []
+    real = metadata.read_header
+    monkeypatch.setattr(metadata, "read_header", lambda p: reads.append(p) or real(p))
+    copy = tmp_path / "smollm2.gguf"
+    shutil.copyfile(smollm2_path, copy)
+    assert loader._trained_context(copy) == 8192
+    assert loader._trained_context(copy) == 8192
+    assert len(reads) == 1  # remembered in $LLMSPELL_HOME/cache
+    os.utime(copy, ns=(1, 1))  # replaced by a new pull, say
+    assert loader._trained_context(copy) == 8192
+    assert len(reads) == 2
