@@ -128,3 +128,25 @@ def test_the_installed_kernelspec_runs_a_cell_with_an_agent(
         kc.stop_channels()
         km.shutdown_kernel(now=False)
     assert Path(km.connection_file).exists() is False
+
+
+def test_a_foreground_kernel_stops_on_ctrl_c(isolated_home):
+    import subprocess
+
+    from tests.kernel.helpers import LLMSPELL
+
+    proc = subprocess.Popen(
+        [LLMSPELL, "kernel", "start", "--id", "fg"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("Kernel fg started (pid ")
+    [kernel] = _status()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert "Stopped kernel fg." in err
+    assert _gone(kernel["pid"])
+    assert _status() == []

@@ -58,3 +58,30 @@ def test_help_and_embedded_commands_import_no_kernel_library():
         assert code == 0, argv
         assert "llmspell_cli" in modules
         assert not modules & set(KERNEL_LIBRARIES), (argv, modules & set(KERNEL_LIBRARIES))
+
+
+WITHOUT_KERNEL = """
+import sys
+sys.modules["llmspell_kernel"] = None  # as if llmspell-kernel were not installed
+from llmspell_cli.main import main, run
+if sys.argv[1] == "main":
+    sys.argv = ["llmspell", *sys.argv[2:]]
+    main()
+sys.exit(run(sys.argv[2:]))
+"""
+
+
+def test_connect_without_the_kernel_installed_says_how_to_get_it():
+    for how, argv in [
+        ("main", ["exec", "--connect", "dev", "print(1)"]),  # the fast path
+        ("run", ["model", "list", "--connect", "dev"]),
+        ("run", ["chat", "smollm2:135m", "hi", "--connect", "dev"]),
+    ]:
+        done = subprocess.run(
+            [sys.executable, "-c", WITHOUT_KERNEL, how, *argv],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 2, (argv, done.stderr)
+        assert done.stderr.strip().endswith(
+            "Connected mode needs the kernel: pip install llmspell-kernel"
+        ), done.stderr

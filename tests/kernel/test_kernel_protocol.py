@@ -168,3 +168,17 @@ def test_an_unknown_model_command_gets_an_error_reply(kc):
     assert cell.reply["status"] == "error"
     assert cell.reply["ename"] == "BadInputError"
     assert "list, pull, info, remove, status, available" in cell.reply["evalue"]
+
+
+def test_the_python_example_of_the_docs_runs_against_a_kernel(kernel, capsys):
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).parents[2] / "docs" / "kernel.md").read_text()
+    (block,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    block = block.replace("/home/me/.llmspell/kernels/dev.json", str(kernel.connection_file))
+    block = block.replace('"local/smollm2:135m@gguf"', '"echo@echo"')
+    exec(compile(block, "kernel.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "Hi" in out and "ok" in out
+    assert "smollm2:135m" in out  # the model list

@@ -7,12 +7,12 @@ loads ZeroMQ or jupyter_client.
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from cyclopts import Parameter
+
+# Defined beside the fast path, which must not import cyclopts.
+from .fast_connect import MISSING, kernel_module
 
 Connect = Annotated[
     str | None,
@@ -23,60 +23,4 @@ Connect = Annotated[
     ),
 ]
 
-MISSING = "Connected mode needs the kernel: pip install llmspell-kernel"
-
-
-def kernel_module(name: str) -> Any:
-    """`llmspell_kernel.<name>`, or the sentence saying how to install it (exit 2)."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"llmspell_kernel.{name}")
-    except ImportError:
-        from llmspell import BadInputError
-
-        raise BadInputError(MISSING) from None
-
-
-_FAST_OPTIONS = {"--connect", "--allow-unsafe", "--max-memory"}
-
-
-def fast_path(argv: Sequence[str]) -> int | None:
-    """`llmspell run|exec [--connect K] [--allow-unsafe] [--max-memory S] TARGET ...` with a
-    kernel to connect to, run without building the command tree (cyclopts and every
-    plugin's commands cost more than the kernel takes to answer a warm one-shot).
-
-    Returns the exit code, or None for anything else (help, other options, no kernel),
-    which then takes the normal path and gets the same results, only slower.
-    """
-    if len(argv) < 2 or argv[0] not in ("run", "exec"):
-        return None
-    options: dict[str, Any] = {}
-    i = 1
-    while i < len(argv) and argv[i].startswith("-") and argv[i] != "-":
-        name, eq, value = argv[i].partition("=")
-        if name not in _FAST_OPTIONS or (name == "--allow-unsafe" and eq):
-            return None
-        if name == "--allow-unsafe":
-            options["allow_unsafe"] = True
-        elif eq:
-            options[name[2:].replace("-", "_")] = value
-        elif i + 1 < len(argv):
-            i += 1
-            options[name[2:].replace("-", "_")] = argv[i]
-        else:
-            return None
-        i += 1
-    address = options.pop("connect", None) or os.environ.get("LLMSPELL_CONNECT")
-    if not address or i >= len(argv):
-        return None
-    from . import errors
-
-    try:
-        client = kernel_module("client")
-        run = client.run_script if argv[0] == "run" else client.exec_code
-        return run(address, argv[i], argv[i + 1 :], **options)
-    except (Exception, KeyboardInterrupt) as exc:
-        return errors.failure(exc, debug=False)
-    finally:
-        sys.stdout.flush()
+__all__ = ["MISSING", "Connect", "kernel_module"]

@@ -60,7 +60,7 @@ def _pass_through(app, tokens: list[str], state) -> list[str]:
 
 def main() -> None:
     """The console script: help comes from `help_cache` when nothing it depends on changed."""
-    from .connected import fast_path
+    from .fast_connect import fast_path
 
     code = fast_path(sys.argv[1:])  # `run|exec --connect`: straight to the kernel (#13)
     if code is not None:

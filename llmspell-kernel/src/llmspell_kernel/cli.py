@@ -103,7 +103,10 @@ def start(
                 argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
             )
     else:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
+        # The kernel's own output (its log) goes to stderr; stdout keeps only our lines.
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=sys.stderr, start_new_session=True
+        )
     record = _wait_started(proc, kernel_id, log if daemon else None)
     where = f"log {log}" if daemon else "Ctrl-C stops it"
     print(

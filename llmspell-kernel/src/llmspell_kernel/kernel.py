@@ -65,7 +65,6 @@ class LlmspellKernel(Kernel):
         "codemirror_mode": "lua",
         "pygments_lexer": "lua",
     }
-    help_links = ({"text": "llmspell kernel", "url": "https://github.com/llmspell/llmspell"},)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

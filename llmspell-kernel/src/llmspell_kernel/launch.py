@@ -90,7 +90,13 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
 
-    app = IPKernelApp.instance(kernel_class=LlmspellKernel)
+    class App(IPKernelApp):
+        def log_connection_info(self) -> None:
+            """ipykernel's banner talks about `ipython kernel` and Ctrl-C; `kernel start`
+            prints what applies instead (the file is in the log at debug level)."""
+            self.log.debug("connection file: %s", self.abs_connection_file)
+
+    app = App.instance(kernel_class=LlmspellKernel)
     app.initialize(_ipykernel_argv(args, connection_file))
     kernel: LlmspellKernel = app.kernel
     faulthandler.enable(file=sys.__stderr__, all_threads=True)
