@@ -122,17 +122,18 @@ def test_a_dropped_stream_is_closed(capfd):
 def test_ten_thousand_agents_load_the_model_once_and_keep_memory_flat(smollm2, monkeypatch):
     import resource
 
-    import llama_cpp
+    from llmspell_gguf import bindings
 
     llmspell.Manager().unload()
     loads = []
-    real_init = llama_cpp.Llama.__init__
+    native = bindings.load()  # perf (#16): models load through llama.cpp's C API
+    real_load = native.llama_model_load_from_file
 
-    def counting_init(self, *args, **kwargs):
-        loads.append(kwargs.get("model_path"))
-        real_init(self, *args, **kwargs)
+    def counting_load(path, params):
+        loads.append(path)
+        return real_load(path, params)
 
-    monkeypatch.setattr(llama_cpp.Llama, "__init__", counting_init)
+    monkeypatch.setattr(native, "llama_model_load_from_file", counting_load)
     runtime = ScriptRuntime(llmspell.Manager())
     first = runtime.run_code(RELEASE_LOOP % (smollm2, smollm2))
     assert first.exit_code == 0, first.error
