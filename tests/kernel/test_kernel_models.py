@@ -41,6 +41,11 @@ def test_a_model_reply_is_the_cli_json(kc, kernel, command, fields, argv):
     got = reply["result"]
     assert set(got) == set(expected)
     assert _without_loaded(got) == _without_loaded(expected)
+    # The seed's shape: the same fields at the top of the reply, beside its own status.
+    top = {k: v for k, v in reply.items() if k in expected and k != "status"}
+    assert _without_loaded(top) == _without_loaded(
+        {k: v for k, v in expected.items() if k != "status"}
+    )
 
 
 def test_remove_replies_like_the_cli(kc, kernel, smollm2_path):

@@ -68,13 +68,17 @@ def run(m: llmspell.Manager, content: Mapping[str, Any], progress: Progress) -> 
 
 
 def reply(m: llmspell.Manager, content: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
-    """The whole `model_reply` content: ok with `result`, or an error the CLI would print."""
+    """The whole `model_reply` content: ok with the command's document, or an error the CLI
+    would print.
+
+    The document's fields sit at the top of the reply, as the seed's protocol has it, and the
+    whole document again under `result`: `pull` and `remove` have a `status` of their own,
+    which only `result` can carry beside the reply's `"ok"`.
+    """
     try:
-        return {
-            "status": "ok",
-            "command": content.get("command"),
-            "result": run(m, content, progress),
-        }
+        document = run(m, content, progress)
+        fields = {k: v for k, v in document.items() if k not in ("status", "command", "result")}
+        return {"status": "ok", "command": content.get("command"), **fields, "result": document}
     except LlmspellError as exc:
         return error(type(exc).__name__, exc.message, exc.exit_code)
 
