@@ -80,7 +80,7 @@ class Backend:
     `[providers.NAME]` table key, or `type_name` for the default instance).
     """
 
-    #: The `provider_type` value that selects this class ("gguf", "ollama", "openai", ...).
+    #: The `provider_type` value that selects this class (a plugin's own name for its type).
     type_name: ClassVar[str]
     #: Other names for the type's default instance, accepted wherever a backend is named.
     aliases: ClassVar[tuple[str, ...]] = ()

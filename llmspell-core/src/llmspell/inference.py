@@ -177,7 +177,7 @@ class CompletionResult:
 
     text: str
     model: str
-    #: The backend instance that generated it (its name, e.g. "gguf" or a table's name).
+    #: The backend instance that generated it (its name: the type's default or a table's name).
     provider: str
     finish_reason: FinishReason = "stop"
     usage: TokenUsage = attrs.field(factory=TokenUsage)

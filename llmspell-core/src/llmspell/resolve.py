@@ -56,7 +56,7 @@ def llmspell_resolve_backend(
     wanted = config.default_backend
     preferred = next((b for b in ordered if b.name == wanted), None) or next(
         (b for b in ordered if b.name == b.settings.type_name and wanted in type(b).aliases), None
-    )  # `default_backend = "candle"` means the gguf backend
+    )  # an alias in default_backend names its backend
     if preferred is not None:
         status = health_of(preferred)
         if status.healthy:

@@ -279,17 +279,9 @@ def execute(
 
 def run_script(address: str, script: str, args: Sequence[str] = (), **options: Any) -> int:
     """`llmspell run --connect`: the script is read here and runs in the kernel."""
-    if not os.path.exists(script):
-        raise BadInputError(
-            f"Script {script} does not exist. Check the path, or run inline code with "
-            "llmspell exec 'print(1)'."
-        )
-    if not os.path.isfile(script):
-        raise BadInputError(f"{script} is not a file; llmspell run takes a Lua script.")
-    try:
-        source = Path(script).read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"Script {script} cannot be read: {exc.strerror}.") from None
+    from llmspell_lua.commands import read_script
+
+    source = read_script(script)
     return execute(address, source, chunkname="@" + script, script=script, args=args, **options)
 
 

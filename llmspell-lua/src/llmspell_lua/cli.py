@@ -135,18 +135,7 @@ def run(*tokens: Annotated[str, _TOKENS]) -> int:
     --max-memory SIZE sets the Lua memory limit (default 256M, 0 for none).
     --threads N sets the CPU threads of GGUF models (default: the free cores).
     """
-    call = parse_tokens("run", tokens)
-    if call.help:
-        print(RUN_HELP, end="")
-        return 0
-    if call.target is None:
-        raise BadInputError("llmspell run needs a script: llmspell run SCRIPT [ARGS...].")
-    if connected := _connected(call):  # the kernel (llmspell-kernel) runs it
-        return connected.run_script(connected_to(call), call.target, call.args, **_limits(call))
-    _use_threads(call)
-    return run_script(
-        call.target, call.args, allow_unsafe=call.allow_unsafe, max_memory=call.max_memory
-    )
+    return _invoke("run", tokens, RUN_HELP, "a script: llmspell run SCRIPT [ARGS...]")
 
 
 def exec_(*tokens: Annotated[str, _TOKENS]) -> int:
@@ -160,18 +149,24 @@ def exec_(*tokens: Annotated[str, _TOKENS]) -> int:
     --max-memory SIZE sets the Lua memory limit (default 256M, 0 for none).
     --threads N sets the CPU threads of GGUF models (default: the free cores).
     """
-    call = parse_tokens("exec", tokens)
+    return _invoke("exec", tokens, EXEC_HELP, "Lua code: llmspell exec 'print(1)' [ARGS...]")
+
+
+def _invoke(command: str, tokens: Sequence[str], help_text: str, needs: str) -> int:
+    """`run` and `exec` alike: help, the kernel (`--connect`), or this process."""
+    call = parse_tokens(command, tokens)
     if call.help:
-        print(EXEC_HELP, end="")
+        print(help_text, end="")
         return 0
     if call.target is None:
-        raise BadInputError("llmspell exec needs Lua code: llmspell exec 'print(1)' [ARGS...].")
-    if connected := _connected(call):
-        return connected.exec_code(connected_to(call), call.target, call.args, **_limits(call))
+        raise BadInputError(f"llmspell {command} needs {needs}.")
+    limits = {"allow_unsafe": call.allow_unsafe, "max_memory": call.max_memory}
+    if connected := _connected(call):  # the kernel (llmspell-kernel) runs it
+        remote = connected.run_script if command == "run" else connected.exec_code
+        return remote(connected_to(call), call.target, call.args, **limits)
     _use_threads(call)
-    return exec_code(
-        call.target, call.args, allow_unsafe=call.allow_unsafe, max_memory=call.max_memory
-    )
+    local = run_script if command == "run" else exec_code
+    return local(call.target, call.args, **limits)
 
 
 def connected_to(call: Invocation) -> str | None:
@@ -191,7 +186,3 @@ def _connected(call: Invocation):
         message = "Connected mode needs the kernel: pip install llmspell-kernel"
         raise BadInputError(message) from None
     return client
-
-
-def _limits(call: Invocation) -> dict[str, object]:
-    return {"allow_unsafe": call.allow_unsafe, "max_memory": call.max_memory}

@@ -29,15 +29,8 @@ def _runtime(manager, allow_unsafe: bool, max_memory: str | int | None):
     return ScriptRuntime(manager, allow_unsafe=allow_unsafe, max_memory=limit)
 
 
-def run_script(
-    script: str,
-    args: Sequence[str] = (),
-    *,
-    allow_unsafe: bool = False,
-    max_memory: str | int | None = None,
-    manager: llmspell.Manager | None = None,
-) -> int:
-    """Run the Lua file `script` with `args` in `arg`, `ARGS` and `...`."""
+def read_script(script: str) -> bytes:
+    """The script's source; a missing or unreadable one is bad input (here or in a kernel)."""
     if not os.path.exists(script):
         if "/" not in script and not script.endswith(".lua"):  # `run MODEL`, as with Ollama (#15)
             raise BadInputError(
@@ -51,9 +44,21 @@ def run_script(
         raise BadInputError(f"{script} is not a file; llmspell run takes a Lua script.")
     try:
         with open(script, "rb") as f:
-            source = f.read()
+            return f.read()
     except OSError as exc:
         raise BadInputError(f"Script {script} cannot be read: {exc.strerror}.") from None
+
+
+def run_script(
+    script: str,
+    args: Sequence[str] = (),
+    *,
+    allow_unsafe: bool = False,
+    max_memory: str | int | None = None,
+    manager: llmspell.Manager | None = None,
+) -> int:
+    """Run the Lua file `script` with `args` in `arg`, `ARGS` and `...`."""
+    source = read_script(script)
     runtime = _runtime(manager, allow_unsafe, max_memory)
     with runtime.ctrl_c_interrupts():
         outcome = runtime.run(source, "@" + script, script, args)
