@@ -78,3 +78,18 @@ def test_runs_as_a_module_too():
     )
     assert result.returncode == 0
     assert result.stdout.startswith("llmspell ")
+
+
+def test_a_one_shot_exec_runs_without_building_the_command_tree():
+    # perf (#16): `run` and `exec` go straight to the Lua plugin; cyclopts is never imported.
+    probe = (
+        "import json, sys\n"
+        "from llmspell_cli import main\n"
+        "sys.argv = ['llmspell', 'exec', 'print(6 * 7)']\n"
+        "try:\n    main.main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "print(json.dumps({'code': code, 'cyclopts': 'cyclopts' in sys.modules}),"
+        " file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    assert (result.stdout, report) == ("42\n", {"code": 0, "cyclopts": False})

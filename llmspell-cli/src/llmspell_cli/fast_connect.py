@@ -56,14 +56,49 @@ def fast_path(argv: Sequence[str]) -> int | None:
             return None
         i += 1
     address = options.pop("connect", None) or os.environ.get("LLMSPELL_CONNECT")
-    if not address or i >= len(argv):
+    if i >= len(argv):
         return None
+    if not address:
+        return embedded(argv[0], argv[i], argv[i + 1 :], options)  # perf (#16)
     from . import errors
 
     try:
         client = kernel_module("client")
         run = client.run_script if argv[0] == "run" else client.exec_code
         return run(address, argv[i], argv[i + 1 :], **options)
+    except (Exception, KeyboardInterrupt) as exc:
+        return errors.failure(exc, debug=False)
+    finally:
+        sys.stdout.flush()
+
+
+def embedded(command: str, target: str, args: Sequence[str], options: dict[str, Any]) -> int | None:
+    """perf (#16): `llmspell run|exec` in this process without building the command tree.
+
+    A one-shot script pays for cyclopts, every plugin's commands and the help cache before
+    its first line runs (about half of a cold `llmspell exec`). The Lua plugin's own
+    runner does the work either way; None (the normal path) when the plugin is not
+    installed or LLMSPELL_LOAD_PLUGINS restricts the plugins.
+    """
+    if "LLMSPELL_LOAD_PLUGINS" in os.environ:
+        return None
+    try:
+        from llmspell_lua import commands
+    except ImportError:
+        return None
+    from . import errors
+
+    args = list(args)
+    if "--" in args:  # as on the normal path, where cyclopts drops the first `--`
+        args.remove("--")
+    runner = commands.run_script if command == "run" else commands.exec_code
+    try:
+        return errors.exit_code_of(runner(target, args, **options))
+    except SystemExit as exc:  # Lua's os.exit
+        return errors.exit_code_of_system_exit(exc)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return errors.OK
     except (Exception, KeyboardInterrupt) as exc:
         return errors.failure(exc, debug=False)
     finally:
