@@ -145,7 +145,16 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
         return chat
 
     if rawconv is not None:
-        start("chat", chat_session)
+        # `llmspell chat` now reads piped stdin as ONE prompt (#15, docs/cli.md), so a piped
+        # chat cannot be fed line by line any more; its one-shot start-up is the cold
+        # one-shot section's (`llmspell exec`), its token loop the same as the Python API's.
+        del paths["chat"]
+        section.details.append(
+            "`llmspell chat` is not in this table: piped stdin is one prompt since #15, so a "
+            "conversation cannot be fed through a pipe; a one-shot's start-up is measured "
+            "below (cold one-shot), and chat generates through the same token loop as the "
+            "Python API."
+        )
 
     units = ["raw", *[k for k in ("api", "lua", "chat") if k in drivers]]
     for rep in range(settings.reps):
