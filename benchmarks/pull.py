@@ -59,7 +59,7 @@ manager.backend("gguf")
 start = time.perf_counter()
 model = manager.pull(sys.argv[1])
 elapsed = time.perf_counter() - start
-print(json.dumps({"seconds": elapsed, "size": model.path.stat().st_size}))
+print(json.dumps({"seconds": elapsed, "size": model.model.path.stat().st_size}))
 """
 
 HF_DOWNLOAD = """
@@ -115,7 +115,8 @@ def _run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, dict |
     proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"`{' '.join(argv[:4])}` exited {proc.returncode}: {proc.stderr[-400:]}")
+        shown = " ".join(Path(a).name if a.startswith("/") else a[:40] for a in argv[:3])
+        raise RuntimeError(f"`{shown} …` exited {proc.returncode}: {proc.stderr[-400:]}")
     last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
     return wall, json.loads(last) if last.startswith("{") else None
 
