@@ -45,6 +45,16 @@ def machine() -> list[str]:
         f"{platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}, llama-cpp-python {_version('llama_cpp_python')}, "
         f"huggingface_hub {_version('huggingface_hub')}, lupa {_version('lupa')}",
+        *(
+            [
+                "- llama.cpp libraries: llama-cpp-python loaded them from `LLAMA_CPP_LIB_PATH`, "
+                "the build that produced the native tools, so every column runs the same "
+                "compiled kernels (the pip-built libraries of this install decode about 10% "
+                "slower, for raw llama-cpp-python and llmspell alike)"
+            ]
+            if os.environ.get("LLAMA_CPP_LIB_PATH")
+            else []
+        ),
         "- llmspell: "
         + ", ".join(
             f"{d} {_version(d)}"
