@@ -126,6 +126,13 @@ class RawLlama:
         return self.formatter(messages=messages).prompt
 
     def run(self, text: str, tokens: int, remember: bool = False) -> Sample:
+        """In llmspell's decode thread: two threads decoding in one process would each own
+        an OpenMP team, and two teams on two cores slow both sides down about threefold."""
+        from llmspell_gguf.batching import in_decode_thread
+
+        return in_decode_thread(self._run, text, tokens, remember)
+
+    def _run(self, text: str, tokens: int, remember: bool) -> Sample:
         messages = (
             [*self.history, {"role": "user", "content": text}]
             if remember

@@ -20,6 +20,13 @@ PARAGRAPH = (
 )
 
 
+def first_raw(llm, tokens: list[int]) -> None:
+    """Raw llama-cpp-python to its first text (run in llmspell's decode thread)."""
+    for chunk in llm.create_completion(tokens, max_tokens=2, temperature=0.0, stream=True):
+        if chunk["choices"][0]["text"]:
+            break
+
+
 def text(rep: int) -> str:
     return f"Note {rep}. Summarise this log.\n" + PARAGRAPH * 28
 
@@ -28,6 +35,7 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
     from llmspell import GenerationParams, Manager, Message
     from llmspell_gguf import loader
     from llmspell_gguf import prompt as prompts
+    from llmspell_gguf.batching import in_decode_thread
 
     section = Section("Long prompt: first-token latency")
     reps = 3 if settings.quick else 7
@@ -50,11 +58,7 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
             for side in ("raw", "llmspell") if rep % 2 == 0 else ("llmspell", "raw"):
                 start = time.perf_counter()
                 if side == "raw":
-                    for chunk in raw.llm.create_completion(
-                        tokens, max_tokens=2, temperature=0.0, stream=True
-                    ):
-                        if chunk["choices"][0]["text"]:
-                            break
+                    in_decode_thread(first_raw, raw.llm, tokens)
                 else:
                     for chunk in agent.stream(body):
                         if chunk.text:

@@ -61,6 +61,11 @@ class _Decoder:
         self._thread: threading.Thread | None = None
 
     def decode(self, ctx, batch) -> int:
+        return self.call(bindings.load().llama_decode, ctx, batch)
+
+    def call(self, fn, *args):
+        """`fn(*args)` run in the decode thread (other llama.cpp users in the process, such
+        as a benchmark's raw llama-cpp-python, can share its OpenMP team this way)."""
         if self._thread is None:
             with self._start:
                 if self._thread is None:
@@ -68,30 +73,33 @@ class _Decoder:
                         target=self._serve, name="llmspell-decode", daemon=True
                     )
                     self._thread.start()
+        if threading.current_thread() is self._thread:
+            return fn(*args)
         done = threading.Event()
         box: list = []
-        self._jobs.put((ctx, batch, box, done))
+        self._jobs.put((fn, args, box, done))
         try:
             done.wait()
         except BaseException:
-            done.wait()  # the decode in flight reads this batch: let it finish first
+            done.wait()  # the call in flight may read the caller's batch: let it finish
             raise
         if isinstance(box[0], BaseException):
             raise box[0]
         return box[0]
 
     def _serve(self) -> None:
-        decode = bindings.load().llama_decode
         while True:
-            ctx, batch, box, done = self._jobs.get()
+            fn, args, box, done = self._jobs.get()
             try:
-                box.append(decode(ctx, batch))
+                box.append(fn(*args))
             except BaseException as exc:  # handed to the caller
                 box.append(exc)
             done.set()
 
 
 _decoder = _Decoder()
+#: Run a callable in the thread that decodes (see `_Decoder`).
+in_decode_thread = _decoder.call
 
 
 class SupersededError(InferenceError):
