@@ -59,6 +59,9 @@ class DownloadError(RuntimeFailure):
 class InferenceError(RuntimeFailure):
     """Generation failed (prompt too long, model file unreadable, server died mid-stream)."""
 
+    #: The text generated before the failure (a stream cut mid-answer), when a backend has it.
+    partial_text: str | None = None
+
 
 class NotSupportedError(RuntimeFailure):
     """The backend does not offer this operation (for example a plugin without pull)."""

@@ -132,7 +132,7 @@ class OpenAIProvider:
                 f"{translated.message} The answer is incomplete "
                 f"(stopped after {len(partial)} characters)."
             )
-        error.partial_text = partial  # type: ignore[attr-defined]
+        error.partial_text = partial
         return error
 
 
