@@ -7,44 +7,29 @@ import subprocess
 import sys
 
 from tests.cli.helpers import llmspell
+from tests.support.imports import modules_after
 
 HEAVY = ("llama_cpp", "ollama", "huggingface_hub", "lupa", "prompt_toolkit")
 
-PROBE = """
-import json, sys
-from llmspell_cli.main import run
-code = run(sys.argv[1:])
-loaded = sorted({name.split(".")[0] for name in sys.modules})
-print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
-"""
-
-
-def _modules_after(*args: str) -> tuple[int, set[str]]:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60
-    )
-    report = json.loads(result.stderr.strip().splitlines()[-1])
-    return report["code"], set(report["modules"])
-
 
 def test_help_imports_no_inference_library():
-    code, modules = _modules_after("--help")
+    code, modules = modules_after("--help")
     assert code == 0
     assert "llmspell_cli" in modules  # the probe really ran the CLI
     assert not modules & set(HEAVY), modules & set(HEAVY)
 
 
 def test_model_help_imports_no_inference_library():
-    code, modules = _modules_after("model", "--help")
+    code, modules = modules_after("model", "--help")
     assert code == 0
     assert not modules & set(HEAVY)
 
 
 def test_a_one_shot_prompt_does_not_load_the_line_editor():
-    code, modules = _modules_after("chat", "echo", "hello")
+    code, modules = modules_after("chat", "echo", "hello")
     assert code == 0
     assert "prompt_toolkit" not in modules
-    code, modules = _modules_after("ask", "echo", "hello")
+    code, modules = modules_after("ask", "echo", "hello")
     assert code == 0 and "prompt_toolkit" not in modules
 
 

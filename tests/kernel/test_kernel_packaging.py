@@ -3,30 +3,14 @@ ipykernel or jupyter_client (not even `llmspell --help` with the kernel installe
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import zipfile
 
 from tests.core.test_packaging import requires
+from tests.support.imports import modules_after
 
 KERNEL_LIBRARIES = ("zmq", "jupyter_client", "ipykernel", "jupyter_core", "tornado")
-
-PROBE = """
-import json, sys
-from llmspell_cli.main import run
-code = run(sys.argv[1:])
-loaded = sorted({name.split(".")[0] for name in sys.modules})
-print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
-"""
-
-
-def _modules_after(*args: str) -> tuple[int, set[str]]:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
-    )
-    report = json.loads(done.stderr.strip().splitlines()[-1])
-    return report["code"], set(report["modules"])
 
 
 def test_the_kernel_is_its_own_distribution_with_the_jupyter_dependencies(workspace_wheels):
@@ -54,7 +38,7 @@ def test_no_other_distribution_depends_on_the_kernel_libraries(workspace_wheels)
 
 def test_help_and_embedded_commands_import_no_kernel_library():
     for argv in (["--help"], ["kernel", "--help"], ["model", "list", "--format", "json"]):
-        code, modules = _modules_after(*argv)
+        code, modules = modules_after(*argv)
         assert code == 0, argv
         assert "llmspell_cli" in modules
         assert not modules & set(KERNEL_LIBRARIES), (argv, modules & set(KERNEL_LIBRARIES))

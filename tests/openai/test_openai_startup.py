@@ -3,27 +3,8 @@ when a configured server is reached, and a server that is down is found out with
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 from tests.openai.conftest import write_tables
-
-PROBE = """
-import json, sys
-from llmspell_cli.main import run
-code = run(sys.argv[1:])
-loaded = sorted({name.split(".")[0] for name in sys.modules})
-print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
-"""
-
-
-def modules_after(*args: str) -> tuple[int, set[str]]:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
-    )
-    report = json.loads(result.stderr.strip().splitlines()[-1])
-    return report["code"], set(report["modules"])
+from tests.support.imports import modules_after
 
 
 def test_help_does_not_import_the_openai_client():
