@@ -67,3 +67,17 @@ def workspace_wheels(tmp_path_factory) -> dict[str, Path]:
         check=True,
     )
     return {w.name.split("-")[0].replace("_", "-"): w for w in out.glob("*.whl")}
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `llmspell ARGS` in this process; returns (exit code, stdout, stderr)."""
+    from llmspell_cli.main import run
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = run(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke

@@ -14,20 +14,6 @@ BROKEN_PLUGIN = 'raise ImportError("llmspell-broken needs libbroken, which is no
 
 
 @pytest.fixture
-def cli(capsys):
-    """Run `llmspell ARGS` in this process; returns (exit code, stdout, stderr)."""
-    from llmspell_cli.main import run
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = run(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
-
-
-@pytest.fixture
 def plugin_path(tmp_path, monkeypatch) -> Path:
     """PYTHONPATH for subprocesses with two more plugins: `scripted`, and `broken` (fails)."""
     root = tmp_path / "plugins"

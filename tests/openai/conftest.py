@@ -79,20 +79,6 @@ def configure(isolated_home) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def cli(capsys):
-    """Run `llmspell ARGS` in this process; returns (exit code, stdout, stderr)."""
-    from llmspell_cli.main import run
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = run(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
-
-
-@pytest.fixture
 def closed_url() -> str:
     """An API root on a local port nobody listens on: connections are refused at once."""
     with socket.socket() as s:
