@@ -149,7 +149,7 @@ class Connection:
                     if interrupted:
                         raise
                     interrupted = True
-                    self.interrupt()
+                    self.interrupt(msg_id)
                     continue
                 if kind == "iopub":
                     yield got
@@ -160,11 +160,14 @@ class Connection:
         finally:
             if reply is None and not interrupted:  # the consumer stopped listening
                 with contextlib.suppress(Exception):
-                    self.interrupt()
+                    self.interrupt(msg_id)
         return reply
 
-    def interrupt(self) -> None:
-        self.wire.send("control", self.wire.message("interrupt_request", {}))
+    def interrupt(self, msg_id: str | None = None) -> None:
+        """Stop request `msg_id` only (other clients of the kernel carry on); without it,
+        everything the kernel is running, as Jupyter's interrupt does."""
+        content = {"msg_id": msg_id} if msg_id else {}
+        self.wire.send("control", self.wire.message("interrupt_request", content))
 
     def _next(self, msg_id: str) -> tuple[str, Any]:
         """The next event of request `msg_id`: ("iopub", msg), ("idle", None), ("reply",
