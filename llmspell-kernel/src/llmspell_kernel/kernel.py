@@ -1,25 +1,19 @@
-"""The kernel: ipykernel's wrapper-kernel base (`ipykernel.kernelbase.Kernel`) running
-llmspell Lua, plus `model_request` and `agent_request`.
+"""The kernel: ipykernel's wrapper-kernel base (`ipykernel.kernelbase.Kernel`, through
+`concurrency.ConcurrentKernel`) running llmspell Lua, plus `model_request` and
+`agent_request`.
 
 Why that base: it already speaks the whole Jupyter protocol (signed messages, heartbeat,
 control channel, shutdown) and is what `jupyter_client`, `jupyter console` and notebooks
 are tested against; we add only what is llmspell's. One `llmspell.Manager` lives as long
-as the process, so every script, CLI call and notebook reuses the loaded models.
-
-Several clients at once: ipykernel dispatches shell requests one at a time, so every
-request that may take long is started by `_spawn` in a thread of its own (`inflight.py`)
-and its handler returns at once; the thread's work ends with the reply and the request's
-own idle status. Two clients' generations therefore overlap and share the model's batches.
+as the process, so every script, CLI call and notebook reuses the loaded models, and
+clients' requests run side by side (`concurrency.py`) so their generations share batches.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import signal
-import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -27,17 +21,8 @@ import llmspell
 from ipykernel.kernelbase import Kernel
 
 from . import KERNEL_NAME, __version__, lua_tools, registry, service
-from .inflight import (
-    STOPPING,
-    Interrupted,
-    Interruptible,
-    Lane,
-    Lanes,
-    LuaState,
-    Request,
-    checked,
-    in_thread,
-)
+from .concurrency import ConcurrentKernel, Interrupted, Request, in_thread
+from .interrupts import STOPPING, Interruptible, checked
 
 #: Lua states kept for clients that are not isolated (notebooks, `jupyter console`).
 _MAX_SESSIONS = 16
@@ -93,7 +78,19 @@ def _options(parent: Mapping[str, Any]) -> Mapping[str, Any]:
     return options if isinstance(options, Mapping) else {}
 
 
-class LlmspellKernel(Kernel):
+@attrs.define(eq=False)
+class LuaState:
+    """A Lua runtime and the request using it: a notebook session's, kept between cells,
+    or a fresh one for an isolated request (`llmspell run --connect`)."""
+
+    runtime: Any = None
+    request: Request | None = None
+
+    def stopping(self) -> bool:
+        return self.request is not None and self.request.stop.is_set()
+
+
+class LlmspellKernel(ConcurrentKernel):
     implementation = KERNEL_NAME
     implementation_version = __version__
     banner = f"llmspell {__version__} kernel: Lua 5.4 with LocalLLM and Agent"
@@ -114,129 +111,10 @@ class LlmspellKernel(Kernel):
         self.manager.on_note = lambda note: self._publish_stream("stderr", f"Note: {note}\n")
         self.settings = SETTINGS
         self.sessions: OrderedDict[str, LuaState] = OrderedDict()
-        #: Requests being served or waiting in a lane, by msg_id (what interrupts name).
-        self.requests: dict[str, Request] = {}
-        self.lanes = Lanes()
-        self._idle_owed: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.last_activity = time.time()
 
-    def start(self) -> None:
-        """Also route SIGINT (`kill -INT`, a terminal) to every running request."""
-        super().start()
-        signal.signal(signal.SIGINT, lambda signum, frame: self.interrupt_requests())
-
-    def pre_handler_hook(self) -> None:
-        """ipykernel makes SIGINT raise in the main thread around each handler; here work
-        runs in request threads and SIGINT interrupts them (`start`)."""
-
-    def post_handler_hook(self) -> None:
-        pass
-
-    # -- requests in flight ------------------------------------------------------------
-
-    def _spawn(
-        self,
-        parent: Mapping[str, Any],
-        lane_key: str | None,
-        handler: Callable[[], Awaitable[None]],
-        on_abort: Callable[[], None] | None = None,
-    ) -> None:
-        """Serve `handler` (which sends the reply) as a task, in `lane_key`'s order when
-        given, so the shell handler returns and the next request is dispatched at once."""
-        request = Request(parent["header"]["msg_id"], _session(parent))
-        self.requests[request.msg_id] = request
-        self._idle_owed.add(request.msg_id)
-        lane = self.lanes.join(lane_key) if lane_key else None
-        task = asyncio.get_running_loop().create_task(
-            self._serve(request, parent, lane_key, lane, handler, on_abort)
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _serve(
-        self,
-        request: Request,
-        parent: Mapping[str, Any],
-        lane_key: str | None,
-        lane: tuple[Lane, int] | None,
-        handler: Callable[[], Awaitable[None]],
-        on_abort: Callable[[], None] | None,
-    ) -> None:
-        try:
-            if lane is None:
-                request.running = True
-                await handler()
-            else:
-                queue, ticket = lane
-                async with queue.lock:
-                    if on_abort is not None and ticket < queue.abort_before:
-                        on_abort()
-                    else:
-                        request.running = True
-                        await handler()
-        except Exception:
-            self.log.error("Exception in a request's handler:", exc_info=True)
-        finally:
-            if lane is not None:
-                self.lanes.leave(lane_key or "", lane[0])
-            self.requests.pop(request.msg_id, None)
-            super()._publish_status("idle", "shell", parent)
-            self._finish_request()
-
-    def _publish_status(self, status: str, channel: str, parent: Any = None) -> None:
-        """ipykernel says idle when a handler returns; a spawned request is idle only when
-        its work ends (`_serve` says so), which is what clients wait for."""
-        if status == "idle" and channel == "shell":
-            msg_id = (parent or self.get_parent("shell")).get("header", {}).get("msg_id")
-            if msg_id in self._idle_owed:
-                self._idle_owed.discard(msg_id)
-                return
-        super()._publish_status(status, channel, parent)
-
-    def _abort_queues(self, subshell_id: str | None = None) -> None:
-        """After a failed cell with `stop_on_error`, Jupyter aborts the cells queued behind
-        it: here the same session's queued cells only, never other clients' requests."""
-        parent = self.get_parent("shell")
-        lane = self.lanes.lanes.get(self._lua_lane(parent))
-        if lane is not None and not _options(parent).get("isolated"):
-            lane.abort_before = lane.issued + 1
-
-    def interrupt_requests(self, msg_id: str | None = None, session: str | None = None) -> list:
-        """Interrupt the request `msg_id`, or every request of `session`, or (neither given)
-        every running request; returns the msg_ids interrupted."""
-        hit = []
-        for request in list(self.requests.values()):
-            if msg_id is not None:
-                chosen = request.msg_id == msg_id
-            elif session is not None:
-                chosen = request.session == session
-            else:
-                chosen = request.running
-            if chosen:
-                request.interrupt()
-                hit.append(request.msg_id)
-        return hit
-
-    async def interrupt_request(self, stream: Any, ident: Any, parent: Mapping[str, Any]) -> None:
-        """`{"msg_id": ID}` stops that request, `{"session": S}` that client's requests,
-        `{}` (Jupyter's interrupt button) every running request. No signal is sent: the
-        requests' own threads stop (`inflight.py`)."""
-        content = parent.get("content") or {}
-        msg_id, session = content.get("msg_id"), content.get("session")
-        if any(v is not None and not isinstance(v, str) for v in (msg_id, session)):
-            reply = service.error(
-                "BadInputError",
-                "interrupt_request fields msg_id and session must be strings "
-                "(or absent, to interrupt everything running).",
-                2,
-            )
-        else:
-            reply = {"status": "ok", "interrupted": self.interrupt_requests(msg_id, session)}
-        self.session.send(stream, "interrupt_reply", reply, parent, ident=ident)
-
-    def _finish_request(self) -> None:
-        self.last_activity = time.time()
+    def request_ended(self) -> None:
+        """Record the loaded models and the time (`kernel status` shows them)."""
+        super().request_ended()
         record = self.settings.record
         if record is not None:
             self.settings.record = attrs.evolve(
@@ -299,20 +177,20 @@ class LlmspellKernel(Kernel):
     async def execute_request(self, stream: Any, ident: Any, parent: Mapping[str, Any]) -> None:
         """Isolated requests run at once; a session's cells in its lane, in order."""
         lane = None if _options(parent).get("isolated") else self._lua_lane(parent)
-        self._spawn(
+        self.spawn(
             parent,
-            lane,
             functools.partial(Kernel.execute_request, self, stream, ident, parent),
+            lane,
             functools.partial(self._send_abort_reply, stream, parent, ident),
         )
 
     async def complete_request(self, stream: Any, ident: Any, parent: Mapping[str, Any]) -> None:
         handler = functools.partial(Kernel.complete_request, self, stream, ident, parent)
-        self._spawn(parent, self._lua_lane(parent), handler)
+        self.spawn(parent, handler, self._lua_lane(parent))
 
     async def is_complete_request(self, stream: Any, ident: Any, parent: Mapping[str, Any]) -> None:
         handler = functools.partial(Kernel.is_complete_request, self, stream, ident, parent)
-        self._spawn(parent, self._lua_lane(parent), handler)
+        self.spawn(parent, handler, self._lua_lane(parent))
 
     async def do_execute(
         self,
@@ -415,7 +293,7 @@ class LlmspellKernel(Kernel):
         command = content.get("command") if isinstance(content, Mapping) else None
         lane = "models" if command in _STORE_COMMANDS else None
         work = functools.partial(self._model_command, parent)
-        self._spawn(parent, lane, functools.partial(self._reply, stream, ident, parent, work))
+        self.spawn(parent, functools.partial(self._reply, stream, ident, parent, work), lane)
 
     def _model_command(self, parent: Mapping[str, Any]) -> dict[str, Any]:
         def progress(event: llmspell.PullProgress) -> None:
@@ -473,7 +351,7 @@ class LlmspellKernel(Kernel):
         streams as iopub `stream` messages; the reply has the `CompletionResult` dict."""
         content = parent.get("content") or {}
         work = functools.partial(self._agent_turn, content)
-        self._spawn(parent, None, functools.partial(self._reply, stream, ident, parent, work))
+        self.spawn(parent, functools.partial(self._reply, stream, ident, parent, work))
 
     def _agent_turn(self, content: Mapping[str, Any]) -> dict[str, Any]:
         from llmspell import GenerationParams, Message
@@ -503,16 +381,3 @@ class LlmspellKernel(Kernel):
         if result is None:
             raise llmspell.InferenceError("The model's stream ended without a result.")
         return {"status": "ok", "model": agent.model, "result": result.to_dict()}
-
-    # -- lifecycle -------------------------------------------------------------
-
-    async def do_shutdown(self, restart: bool) -> dict[str, Any]:
-        """Stop running work first (up to 2 s), so no generation is cut by the exit."""
-        self.interrupt_requests()
-        deadline = time.monotonic() + 2
-        while self.requests and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        return await super().do_shutdown(restart)
-
-    def idle_for(self) -> float:
-        return 0.0 if self.requests else time.time() - self.last_activity
