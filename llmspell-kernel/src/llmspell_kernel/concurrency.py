@@ -241,9 +241,6 @@ class ConcurrentKernel(Kernel):
         self.session.send(stream, "interrupt_reply", reply, parent, ident=ident)
 
     async def do_shutdown(self, restart: bool) -> dict[str, Any]:
-        """Stop running work first (up to 2 s), so no generation is cut by the exit."""
+        """Tell running work to stop (not waited for: request threads are daemons)."""
         self.interrupt_requests()
-        deadline = time.monotonic() + 2
-        while self.requests and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
         return await super().do_shutdown(restart)

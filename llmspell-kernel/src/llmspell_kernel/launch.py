@@ -48,8 +48,11 @@ def _ipykernel_argv(args: argparse.Namespace, connection_file: Path) -> list[str
         str(connection_file),
         f"--ip={args.ip}",
         # Lua output reaches clients through the runtime's output sink, at once; the
-        # process's own descriptors stay the kernel's log.
+        # process's own descriptors and sys.stdout/sys.stderr stay the kernel's log.
+        # (ipykernel's OutStream would also make a shutdown wait 10 s now and then: its
+        # control thread flushes it while the iopub thread is being stopped.)
         "--IPKernelApp.capture_fd_output=False",
+        "--IPKernelApp.outstream_class=None",
         "--IPKernelApp.quiet=True",
         "--Session.signature_scheme=hmac-sha256",
     ]
