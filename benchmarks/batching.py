@@ -10,6 +10,7 @@ That is what `llama-batched-bench` reports as S_TG for the same number of sequen
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -103,13 +104,33 @@ def llmspell_rates(home: Home, reps: int) -> dict[int, float]:
 # -- native ---------------------------------------------------------------------------------
 
 
-def batched_bench(native_dir: str | None, log) -> tuple[dict[int, float], str]:
+@functools.cache
+def prompt_tokens() -> int:
+    """Tokens in a stream's rendered prompt: llama-batched-bench's `-npp` for the same work."""
+    from llama_cpp import Llama
+
+    vocab = Llama(str(model_path()), vocab_only=True, verbose=False)
+    try:
+        counts = [
+            len(vocab.tokenize(_chat_prompt().format(prompt(i, 0)).encode(), special=True))
+            for i in range(max(COUNTS))
+        ]
+    finally:
+        vocab.close()
+    return round(median(counts))
+
+
+def batched_bench(native_dir: str | None, log, unified: bool) -> tuple[dict[int, float], str]:
+    """S_TG per batch size; `unified`: one KV cache for every sequence, as llmspell and the
+    server below use (llama-batched-bench's default gives each sequence a cache of its own,
+    whose attention never looks at another sequence's cells)."""
     from native_tools import tool
 
     argv = [
         str(tool("llama-batched-bench", native_dir, log)), "-m", str(model_path()),
         "-t", str(threads()), "-c", "4096", "-b", "512", "-ub", "512", "-fa", "on",
-        "-npp", "32", "-ntg", str(TOKENS), "-npl", ",".join(map(str, COUNTS)),
+        "-npp", str(prompt_tokens()), "-ntg", str(TOKENS),
+        "-npl", ",".join(map(str, COUNTS)), *(["-kvu"] if unified else []),
         "--output-format", "jsonl",
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=1200)
@@ -211,10 +232,15 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
         return section
     log("  llmspell: " + ", ".join(f"{n}: {r:.1f}" for n, r in mine.items()))
     try:
-        native, native_cmd = batched_bench(settings.native_dir, log)
+        native, native_cmd = batched_bench(settings.native_dir, log, unified=True)
         log("  batched-bench: " + ", ".join(f"{n}: {r:.1f}" for n, r in native.items()))
+        apart, apart_cmd = batched_bench(settings.native_dir, log, unified=False)
+        log(
+            "  batched-bench, caches apart: " + ", ".join(f"{n}: {r:.1f}" for n, r in apart.items())
+        )
     except Exception as exc:
         native, native_cmd = {}, describe_exception(exc)
+        apart, apart_cmd = {}, native_cmd
     try:
         served, server_cmd = server_rates(settings.native_dir, reps, log)
         log("  llama-server: " + ", ".join(f"{n}: {r:.1f}" for n, r in served.items()))
@@ -225,6 +251,8 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
         parts = [f"llmspell {ours:.1f}"]
         if n in native:
             parts.append(f"batched-bench {native[n]:.1f}")
+        if n in apart and n > 1:
+            parts.append(f"(caches apart {apart[n]:.1f})")
         if n in served:
             parts.append(f"llama-server {served[n]:.1f}")
         checked = n >= 4 and n in native
@@ -255,9 +283,13 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
     section.details += [
         f"llmspell: N threads, each streaming `agent.stream(...)` from its own agent on one "
         f"`Manager` (one loaded model, `parallel` = 8), greedy, {TOKENS} new tokens, a "
-        f"different story prompt per stream (about 40 prompt tokens with the chat "
-        f"template), {reps} run(s) per N, medians.",
-        f"Native: `{native_cmd}` (S_TG column).",
+        f"different story prompt per stream (about {prompt_tokens()} prompt tokens with "
+        f"the chat template), {reps} run(s) per N, medians.",
+        f"Native: `{native_cmd}` (S_TG column): the prompt length of llmspell's streams and "
+        "one KV cache for all sequences, as llmspell and the server use. In brackets the same "
+        f"without `-kvu` (`{apart_cmd}`): each sequence gets a cache of its own (1/N of the "
+        "context), so attention never looks at another sequence's cells; llmspell keeps one "
+        "cache so that a lone sequence may use the whole context.",
         f"Server: `{server_cmd}`; N concurrent streaming `/completion` requests with the "
         "same rendered prompts, `cache_prompt` off, greedy, repeat penalty 1.1.",
         "Rate while all N streams decode: tokens received between the last stream's first "

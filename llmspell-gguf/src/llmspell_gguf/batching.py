@@ -33,7 +33,7 @@ import attrs
 from llmspell import InferenceError
 
 from . import bindings
-from .sampling import Sampling, build_chain
+from .sampling import RepeatPenalty, Sampling, build_chain, repeat_penalty
 from .stop_scanner import StopScanner
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ class Sequence:
     reserve: int  # KV cells it may fill: prompt + reply budget
     limit: int  # completion tokens at most
     chain: object
+    penalty: RepeatPenalty | None
     scanner: StopScanner | None
     outcome: Outcome
     owner: int  # the thread that opened it
@@ -212,9 +213,10 @@ class Batcher:
             slot = self._choose(free, prompt)
             self._make_room(slot, reserve)
             self._trim(slot, prompt)
-            chain = build_chain(sampling, self.model.n_vocab)
+            chain = build_chain(sampling)
             scanner = StopScanner(sampling.stop) if sampling.stop else None
-            sequence = Sequence(slot, prompt, reserve, limit, chain, scanner, outcome, me)
+            penalty = repeat_penalty(sampling)
+            sequence = Sequence(slot, prompt, reserve, limit, chain, penalty, scanner, outcome, me)
             slot.sequence = sequence
             slot.used = next(self._clock)
             self.running.append(sequence)
@@ -445,7 +447,12 @@ class Batcher:
 
         vocab = self.model.vocab
         at, s.logits_at = s.logits_at, -1
+        penalty = s.penalty
+        if penalty is not None:
+            penalty.apply(llama_cpp.llama_get_logits_ith(self.model.ctx, at))
         token = llama_cpp.llama_sampler_sample(s.chain, self.model.ctx, at)
+        if penalty is not None:
+            penalty.accept(token)
         if llama_cpp.llama_vocab_is_eog(vocab, token):
             self._finish(s, "stop")
             return

@@ -2,10 +2,14 @@
 
 llama-cpp-python's own defaults do not suit a chat tool (chat temperature 0.2, 16 tokens for
 a completion), so a parameter left unset (`None`) takes the value below. The chain is
-llama.cpp's native one, in llama-cpp-python's order, so a token costs no Python.
+llama.cpp's native one, in llama-cpp-python's order, so a token costs no Python; only the
+repeat penalty runs before it, on the few logits it changes (`RepeatPenalty`).
 """
 
 from __future__ import annotations
+
+import ctypes
+from collections import deque
 
 import attrs
 from llmspell import DEFAULT_PARAMS, GenerationParams
@@ -54,18 +58,45 @@ class Sampling:
         )
 
 
-def build_chain(sampling: Sampling, n_vocab: int):
-    """A new llama.cpp sampler chain; the caller frees it with `llama_sampler_free`."""
+class RepeatPenalty:
+    """llama.cpp's repeat penalty (its `penalties` sampler with no frequency or presence
+    term), applied to a sequence's logits in place before the sampler chain runs.
+
+    llama.cpp's sampler looks every token of the vocabulary up in a hash map at every step:
+    0.15–0.2 ms a token with SmolLM2's 49,152, more than greedy sampling itself. Only the
+    tokens among the last `REPEAT_LAST_N` sampled ones change, so only they are touched.
+    The arithmetic is llama.cpp's in float32 (a product of two floats is exact as a double,
+    and a quotient rounded to double and then to float is still correctly rounded), so the
+    replies are the same bit for bit.
+    """
+
+    def __init__(self, penalty: float) -> None:
+        self.penalty = ctypes.c_float(penalty).value
+        self.recent: deque[int] = deque(maxlen=REPEAT_LAST_N)
+
+    def apply(self, logits) -> None:
+        """Penalise the recent tokens in `logits` (a `float *` over the vocabulary)."""
+        penalty = self.penalty
+        for token in set(self.recent):
+            logit = logits[token]
+            logits[token] = logit * penalty if logit <= 0 else logit / penalty
+
+    def accept(self, token: int) -> None:
+        self.recent.append(token)
+
+
+def repeat_penalty(sampling: Sampling) -> RepeatPenalty | None:
+    """The sequence's penalty, or None when it changes nothing (`repeat_penalty` 1)."""
+    return RepeatPenalty(sampling.repeat_penalty) if sampling.repeat_penalty != 1.0 else None
+
+
+def build_chain(sampling: Sampling):
+    """A new llama.cpp sampler chain, the repeat penalty excepted (see `RepeatPenalty`); the
+    caller frees it with `llama_sampler_free`."""
     llama_cpp = bindings.load()
 
     chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
     add = lambda sampler: llama_cpp.llama_sampler_chain_add(chain, sampler)  # noqa: E731
-    if sampling.repeat_penalty != 1.0:
-        add(
-            llama_cpp.llama_sampler_init_penalties(
-                n_vocab, REPEAT_LAST_N, sampling.repeat_penalty, 0.0, 0.0
-            )
-        )
     if sampling.temperature == 0:
         add(llama_cpp.llama_sampler_init_greedy())
         return chain
