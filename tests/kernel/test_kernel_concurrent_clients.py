@@ -283,10 +283,18 @@ def test_ctrl_c_in_one_connected_cli_stops_only_its_own_script(kernel):
 
 
 def test_an_interrupt_naming_nothing_stops_every_running_request(clients):
-    *kcs, jupyter = clients(3)
-    flights = [fly(kc, "execute_request", cell(lua_turn(LONG_STORY, LONG)), ISOLATED) for kc in kcs]
+    streaming, executing, jupyter = clients(3)
+    whole_reply = (  # agent:execute returns only at the end: stopped mid-reply all the same
+        f'local a = Agent.create{{ model = "{SMOLLM2}", temperature = 0, max_tokens = {LONG} }}\n'
+        f'print("asking") a:execute{{ text = "{LONG_STORY}" }} print("never")\n'
+    )
+    flights = [
+        fly(streaming, "execute_request", cell(lua_turn(LONG_STORY, LONG)), ISOLATED),
+        fly(executing, "execute_request", cell(whole_reply), ISOLATED),
+    ]
     for flight in flights:
         assert flight.streaming.wait(120)
+    time.sleep(0.5)  # well into both generations
     answer = interrupt(jupyter, {})  # what the interrupt button sends
     assert answer["status"] == "ok"
     assert sorted(answer["interrupted"]) == sorted(f.msg_id for f in flights)
@@ -294,6 +302,7 @@ def test_an_interrupt_naming_nothing_stops_every_running_request(clients):
         reply = flight.wait(30).reply
         assert reply["ename"] == "KeyboardInterrupt"
         assert reply["llmspell"]["exit_code"] == 130
+    assert flights[1].stdout == "asking\n"
 
 
 def test_an_interrupt_naming_a_finished_request_stops_nothing_and_bad_ones_are_refused(clients):
