@@ -63,52 +63,74 @@ def models(home: Home) -> dict[str, str]:
     return found
 
 
-def llmspell_single(name: str, reps: int) -> tuple[float, float, int]:
-    """(decode tok/s, prompt tok/s, prompt tokens): medians over `reps` fresh requests."""
-    from llmspell import GenerationParams, Manager
-    from llmspell_gguf import loader
+class Single:
+    """llmspell's side: one model loaded once, timed one fresh request at a time."""
 
-    agent = Manager().agent(
-        f"gguf/{name}", params=GenerationParams(temperature=0, max_tokens=TOKENS, seed=1)
-    )
-    agent.remember = False
-    batcher = loader.acquire(agent.provider.path, agent.provider.options).batcher
-    agent.complete("Hi", GenerationParams(max_tokens=4))  # warm-up
-    decode, prompt, n_prompt = [], [], 0
-    for rep in range(reps):
-        batcher.clear_cache()  # the whole prompt is evaluated each time
+    def __init__(self, name: str) -> None:
+        from llmspell import GenerationParams, Manager
+        from llmspell_gguf import loader
+
+        self.name = name
+        self.agent = Manager().agent(
+            f"gguf/{name}", params=GenerationParams(temperature=0, max_tokens=TOKENS, seed=1)
+        )
+        self.agent.remember = False
+        provider = self.agent.provider
+        self.batcher = loader.acquire(provider.path, provider.options).batcher
+        self.agent.complete("Hi", GenerationParams(max_tokens=4))  # warm-up
+        self.n_prompt = 0
+
+    def once(self, rep: int) -> tuple[float | None, float]:
+        """(decode tok/s, or None for a short reply; prompt tok/s) of one fresh request."""
+        self.batcher.clear_cache()  # the whole prompt is evaluated each time
         stamps, result = [], None
         start = time.perf_counter()
-        for chunk in agent.stream(f"({rep}) {PROMPTS[name]}"):
+        for chunk in self.agent.stream(f"({rep}) {PROMPTS[self.name]}"):
             if chunk.done:
                 result = chunk.result
             elif chunk.text:
                 stamps.append(time.perf_counter())
         n = result.usage.completion
-        n_prompt = result.usage.prompt
-        prompt.append(n_prompt / (stamps[0] - start))
-        if n > 16:
-            decode.append((n - 1) / (stamps[-1] - stamps[0]))
-    return median(decode), median(prompt), n_prompt
+        self.n_prompt = result.usage.prompt
+        decode = (n - 1) / (stamps[-1] - stamps[0]) if n > 16 else None
+        return decode, self.n_prompt / (stamps[0] - start)
 
 
-def native_bench(bench: str, path: str, n_prompt: int, reps: int) -> tuple[float, float]:
-    """(tg tok/s, pp tok/s) from llama-bench with llmspell's load options."""
+def native_bench(bench: str, path: str, prompt: int, depth: int) -> float:
+    """tok/s of one llama-bench run with llmspell's load options: processing a `prompt`
+    (prompt > 0), else decoding TOKENS tokens after `depth` tokens already in the context,
+    as llmspell decodes after its prompt."""
     from llmspell_gguf.options import GgufOptions
 
     options = GgufOptions()
     argv = [
-        bench, "-m", path, "-t", str(threads()), "-p", str(n_prompt), "-n", str(TOKENS),
+        bench, "-m", path, "-t", str(threads()), "-p", str(prompt),
+        "-n", "0" if prompt else str(TOKENS), "-d", str(depth),
         "-b", str(options.batch_size), "-ub", str(options.batch_size),
-        "-fa", "1" if options.flash_attention else "0", "-r", str(reps), "-o", "json",
+        "-fa", "1" if options.flash_attention else "0", "-r", "1", "-o", "json",
     ]  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise NotAvailable(f"llama-bench failed: {done.stderr.strip()[-300:]}")
-    results = json.loads(done.stdout)
-    tg = next(r["avg_ts"] for r in results if r["n_gen"] > 0)
-    pp = next(r["avg_ts"] for r in results if r["n_prompt"] > 0)
-    return tg, pp
+    return json.loads(done.stdout)[0]["avg_ts"]
+
+
+def interleaved(bench: str, name: str, path: str, reps: int) -> dict[str, float]:
+    """Medians of `reps` rounds, each one llmspell request and the matching llama-bench runs
+    right after it, so both sides see the machine in the same state."""
+    single = Single(name)
+    single.once(-1)  # learns the prompt length
+    n = single.n_prompt
+    got: dict[str, list[float]] = {"decode": [], "prompt": [], "tg": [], "tg0": [], "pp": []}
+    for rep in range(reps):
+        decode, prompt = single.once(rep)
+        if decode is not None:
+            got["decode"].append(decode)
+        got["prompt"].append(prompt)
+        got["tg"].append(native_bench(bench, path, 0, n))
+        got["tg0"].append(native_bench(bench, path, 0, 0))
+        got["pp"].append(native_bench(bench, path, n, 0))
+    return {"n_prompt": n} | {k: median(v) for k, v in got.items()}
 
 
 def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Section:
@@ -128,19 +150,21 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
             section.rows.append(Row(f"{name}", "not available", "", note=path[1:]))
             continue
         try:
-            decode, prompt, n_prompt = llmspell_single(name, reps)
-            tg, pp = native_bench(bench, path, n_prompt, reps)
+            m = interleaved(bench, name, path, reps)
         except Exception as exc:
             section.rows.append(Row(name, "not available", "", note=describe_exception(exc)))
             continue
+        decode, prompt, tg, pp = m["decode"], m["prompt"], m["tg"], m["pp"]
+        n_prompt = int(m["n_prompt"])
         log(f"  {name}: decode {decode:.1f} vs {tg:.1f}, prompt {prompt:.1f} vs {pp:.1f} tok/s")
         section.rows += [
             Row(
-                f"{name}: decode tokens/s (llmspell vs llama-bench tg{TOKENS})",
+                f"{name}: decode tokens/s (llmspell vs llama-bench tg{TOKENS} @ d{n_prompt})",
                 f"{decode:.1f} vs native {tg:.1f}",
                 f"≥ {TARGET}×",
                 f"{decode / tg:.3f}×",
                 decode / tg >= TARGET,
+                note=f"native tg{TOKENS} on an empty context: {m['tg0']:.1f}",
             ),
             Row(
                 f"{name}: prompt processing tokens/s (llmspell vs llama-bench pp{n_prompt})",
@@ -151,13 +175,16 @@ def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Secti
             ),
         ]
     section.details.append(
-        f"`llama-bench -m MODEL -t {threads()} -p N -n {TOKENS} -b 512 -ub 512 -fa 1 -r {reps} "
-        "-o json` (N = llmspell's prompt length), built from the llama.cpp vendored in the "
-        "installed llama-cpp-python (benchmarks/native_tools.py). llmspell: "
-        "`Manager().agent(...).stream(...)`, greedy, a fresh prompt each time (prompt cache "
-        f"cleared), {reps} repetitions, medians. Decode = (tokens − 1) / (last − first "
-        "token time); prompt processing = prompt tokens / time to the first token, which "
-        "also includes templating, tokenization and one sampled token that llama-bench "
-        "does not count."
+        f"`llama-bench -m MODEL -t {threads()} -b 512 -ub 512 -fa 1 -r 1 -o json` with "
+        f"`-p N -n 0` (prompt processing) and `-p 0 -n {TOKENS} -d N` (decoding after N "
+        "tokens, as llmspell decodes after its prompt; N = llmspell's prompt length), built "
+        "from the llama.cpp vendored in the installed llama-cpp-python "
+        "(benchmarks/native_tools.py). llmspell: `Manager().agent(...).stream(...)`, greedy, a "
+        f"fresh prompt each time (prompt cache cleared). {reps} rounds, each one llmspell "
+        "request followed by the llama-bench runs, so both sides see the machine in the same "
+        "state; medians. Decode = (tokens − 1) / (last − first token time), which includes "
+        "sampling; prompt processing = prompt tokens / time to the first token, which also "
+        "includes templating, tokenization and one sampled token that llama-bench does not "
+        "count."
     )
     return section
