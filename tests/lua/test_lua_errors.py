@@ -117,6 +117,18 @@ def test_an_interrupt_ends_the_script_even_inside_pcall(runtime, capfd):
     assert capfd.readouterr().out == ""
 
 
+def test_an_interrupt_just_before_the_run_starts_is_not_lost(runtime, capfd):
+    """An embedding front end (the kernel) interrupts its request, then the run begins and
+    clears `interrupt()`'s flag: the caller's own `stopped` still ends the script."""
+    interrupted = True  # set before `run` was called
+    outcome = runtime.run(
+        'for _ = 1, 3e7 do end\nprint("after")\n', "=(cell)", "cell", stopped=lambda: interrupted
+    )
+    assert (outcome.exit_code, outcome.error, outcome.stopped) == (130, "Interrupted.", "interrupt")
+    assert runtime.run_code('print("next")', ()).exit_code == 0  # the predicate was dropped
+    assert capfd.readouterr().out == "next\n"
+
+
 def test_invalid_utf8_is_replaced_not_a_crash(lua):
     ran = lua(
         """

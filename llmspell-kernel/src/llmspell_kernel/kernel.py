@@ -276,7 +276,7 @@ class LlmspellKernel(ConcurrentKernel):
         request.runtime = state.runtime
         if request.stop.is_set():  # interrupted while it waited for its turn
             return Outcome(INTERRUPTED, "Interrupted.", stopped="interrupt")
-        return state.runtime.run(code, chunkname, script, args)
+        return state.runtime.run(code, chunkname, script, args, stopped=request.stop.is_set)
 
     def _error(
         self, parent: Mapping[str, Any], count: int, ename: str, evalue: str, exit_code: int

@@ -151,6 +151,7 @@ class ScriptRuntime:
             max_memory = 0 if allow_unsafe else configured_max_memory(self.manager)
         self.max_memory = max_memory
         self._stop: str | None = None
+        self._stopped: Callable[[], bool] | None = None
         #: >0 while a bridge function runs Python code (Ctrl-C may raise KeyboardInterrupt).
         self.in_python = 0
         self.lua = lua54.LuaRuntime(
@@ -230,6 +231,8 @@ class ScriptRuntime:
 
     def _poll(self) -> str | None:
         """Called by the count hook: why the script must stop, or None."""
+        if self._stop is None and self._stopped is not None and self._stopped():
+            self._stop = "interrupt"
         return self._stop
 
     @contextlib.contextmanager
@@ -284,9 +287,18 @@ class ScriptRuntime:
         return self._driver.env
 
     def run(
-        self, source: str | bytes, chunkname: str, script: str, args: Sequence[str] = ()
+        self,
+        source: str | bytes,
+        chunkname: str,
+        script: str,
+        args: Sequence[str] = (),
+        stopped: Callable[[], bool] | None = None,
     ) -> Outcome:
-        """Run `source` as a main chunk called `chunkname`; `script` becomes `arg[0]`."""
+        """Run `source` as a main chunk called `chunkname`; `script` becomes `arg[0]`.
+
+        `stopped`, polled with the interrupt flag, is the caller's own "was I interrupted":
+        the run clears the flag `interrupt()` sets, so an interrupt that lands just before
+        the run starts is seen only through it (the kernel passes its request's)."""
         from lupa import lua54
 
         if isinstance(source, str):
@@ -295,6 +307,7 @@ class ScriptRuntime:
             source = b"--" + source
         positional, named = script_args(args)
         self._stop = None
+        self._stopped = stopped
         argv = to_lua(self.lua, {0: script, **dict(enumerate(args, start=1))})
         self._driver.set("arg", argv)
         self._driver.set(
@@ -307,6 +320,7 @@ class ScriptRuntime:
             status, value = "memory", None
         finally:
             self._stop = None
+            self._stopped = None
         if status == "ok":
             return Outcome(0)
         if status == "exit":
