@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import llmspell
 import pytest
 from llmspell import (
@@ -146,3 +149,49 @@ def test_a_bad_backend_option_in_the_config_is_reported_not_hidden(tmp_path):
     assert not status.healthy and "providers.echo.options" in status.error
     with pytest.raises(llmspell.ConfigError, match=r"providers\.echo\.options"):
         manager.agent("echo@echo")
+
+
+class SlowBackend(Backend):
+    """Slow to build, and counts its builds: a race on the registry would build it twice."""
+
+    type_name, priority = "slowbuilt", 1
+    built = 0
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        type(self).built += 1
+        time.sleep(0.2)
+
+    def health(self):
+        return HealthStatus(self.name, healthy=True)
+
+    def list_models(self):
+        return []
+
+
+class SlowPlugin:
+    @llmspell.hookimpl
+    def llmspell_register_backends(self, register):
+        register(SlowBackend)
+
+
+def test_threads_that_use_a_new_manager_at_once_share_one_set_of_backends():
+    pm, _ = plugin_manager()
+    plugin = SlowPlugin()
+    pm.register(plugin, name="test-slowbuilt")
+    try:
+        manager, gate, seen = Manager(), threading.Barrier(4), []
+
+        def first_use() -> None:
+            gate.wait()
+            seen.append(manager.backends["slowbuilt"])
+
+        threads = [threading.Thread(target=first_use) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert SlowBackend.built == 1
+        assert len(seen) == 4 and all(b is seen[0] for b in seen)
+    finally:
+        pm.unregister(plugin)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import threading
 from collections.abc import Callable
-from functools import cached_property
 from typing import TypeVar
 
 import attrs
@@ -65,6 +65,8 @@ class Manager:
         self.config = config if config is not None else load_config()
         self.on_note: Callable[[str], None] = lambda note: log.warning("%s", note)
         self._faults_noted = False
+        self._registry: Registry | None = None
+        self._building = threading.Lock()
 
     @classmethod
     def from_config_file(cls, path: str | os.PathLike[str] | None = None) -> Manager:
@@ -72,11 +74,21 @@ class Manager:
 
     # -- backends -------------------------------------------------------------
 
-    @cached_property
+    @property
     def registry(self) -> Registry:
-        """Registered types, built instances and what failed, each plugin and table isolated."""
-        pm, _ = plugin_manager()
-        return build_registry(pm, self.config)
+        """Registered types, built instances and what failed, each plugin and table isolated.
+
+        Built once, on first use, even when several threads ask at once (agents made in a
+        thread pool, a kernel's first requests): `functools.cached_property` has no lock
+        from Python 3.12, and two builds would make two instances of every backend."""
+        built = self._registry
+        if built is None:
+            with self._building:
+                built = self._registry
+                if built is None:
+                    pm, _ = plugin_manager()
+                    built = self._registry = build_registry(pm, self.config)
+        return built
 
     @property
     def backends(self) -> dict[str, Backend]:

@@ -12,7 +12,6 @@ clients' requests run side by side (`concurrency.py`) so their generations share
 from __future__ import annotations
 
 import functools
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -52,19 +51,6 @@ class _Manager(llmspell.Manager):
     def __init__(self) -> None:
         super().__init__()
         self.used: list[str] = []
-        self._building = threading.Lock()
-
-    @property
-    def registry(self) -> Any:
-        """Built once, even when two clients' first requests come at once in two threads
-        (`functools.cached_property` has no lock from Python 3.12)."""
-        built = self.__dict__.get("_registry")
-        if built is None:
-            with self._building:
-                built = self.__dict__.get("_registry")
-                if built is None:
-                    built = self.__dict__["_registry"] = llmspell.Manager.registry.func(self)
-        return built
 
     def agent(self, spec: Any, **kwargs: Any) -> llmspell.Agent:
         agent = super().agent(spec, **kwargs)
