@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -131,6 +133,20 @@ class Home:
                 ) from None
             self.imported = MODEL_SPEC
         return self.imported
+
+    def wall(self, argv: list[str], timeout: float = 300) -> float:
+        """Seconds from start to exit of `argv` run in this home; a failure raises with the
+        end of its stderr."""
+        start = time.perf_counter()
+        done = subprocess.run(
+            argv, env=self.env, cwd=self.path, capture_output=True, timeout=timeout
+        )
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            err = done.stderr.decode(errors="replace").strip()[-300:]
+            shown = " ".join(argv[1:3]) + (" ..." if len(argv) > 3 else "")
+            raise RuntimeError(f"`{shown}` exited {done.returncode}: {err}")
+        return elapsed
 
     def close(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

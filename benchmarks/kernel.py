@@ -50,16 +50,6 @@ STREAM = (
 )
 
 
-def _wall(argv: list[str], home: Home) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=home.env, cwd=home.path, capture_output=True, timeout=300)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        err = done.stderr.decode(errors="replace").strip()[-300:]
-        raise RuntimeError(f"`{' '.join(argv[1:3])} ...` exited {done.returncode}: {err}")
-    return elapsed
-
-
 def _first_tokens(connection_file: str, code: str, reps: int) -> tuple[list[float], list[float]]:
     """(arrival - kernel timestamp, arrival - request sent) of the first token, per rep."""
     from jupyter_client import BlockingKernelClient
@@ -207,12 +197,12 @@ def _one_shot_rows(
 ) -> None:
     cold_argv = [*llmspell, "exec", one_shot]
     warm_argv = [*llmspell, "exec", "--connect", KERNEL_ID, one_shot]
-    _wall(cold_argv, home)  # the OS file cache
-    _wall(warm_argv, home)  # the kernel loads the model once, here
+    home.wall(cold_argv)  # the OS file cache
+    home.wall(warm_argv)  # the kernel loads the model once, here
     cold, warm = [], []
     for _ in range(reps):  # interleaved, so load on the machine hits both alike
-        cold.append(_wall(cold_argv, home))
-        warm.append(_wall(warm_argv, home))
+        cold.append(home.wall(cold_argv))
+        warm.append(home.wall(warm_argv))
     ratio = median(cold) / median(warm)
     section.rows.append(
         Row(

@@ -8,8 +8,6 @@ GGUF backend has one model and Ollama's address is a closed port.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
 from collections.abc import Callable
 
 from common import PYTHON, Home, Row, Section, Settings, llmspell_command, median
@@ -21,13 +19,7 @@ TARGETS = {"--help": 0.2, "model list": 0.5}
 def _wall(argv: list[str], home: Home, cold: bool = False) -> float:
     if cold:  # the CLI's help cache ($LLMSPELL_HOME/cache), as on the first run after a change
         shutil.rmtree(home.path / "cache", ignore_errors=True)
-    start = time.perf_counter()
-    proc = subprocess.run(argv, env=home.env, cwd=home.path, capture_output=True, timeout=60)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        err = proc.stderr.decode(errors="replace").strip()[-300:]
-        raise RuntimeError(f"`{' '.join(argv[1:])}` exited {proc.returncode}: {err}")
-    return elapsed
+    return home.wall(argv, timeout=60)
 
 
 def measure(home: Home, settings: Settings, log: Callable[[str], None]) -> Section:
