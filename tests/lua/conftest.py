@@ -51,3 +51,22 @@ def smollm2(smollm2_path) -> str:
     """SmolLM2 in this test's GGUF store (a link: the file loads once per process)."""
     llmspell.Manager().import_file(str(smollm2_path), "smollm2:135m", link=True)
     return SMOLLM2
+
+
+@pytest.fixture
+def model_loads(monkeypatch) -> list[str]:
+    """Every llama.cpp model load from now on (models load through its C API), starting
+    with no model loaded, whatever earlier tests loaded."""
+    from llmspell_gguf import bindings
+
+    llmspell.Manager().unload()
+    loads: list[str] = []
+    native = bindings.load()
+    real_load = native.llama_model_load_from_file
+
+    def counting_load(path, params):
+        loads.append(path)
+        return real_load(path, params)
+
+    monkeypatch.setattr(native, "llama_model_load_from_file", counting_load)
+    return loads

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import llmspell
 import pytest
 
 
@@ -114,19 +113,7 @@ def test_an_agent_on_the_real_model_answers_within_max_tokens(lua, smollm2):
 
 
 @pytest.mark.slow
-def test_a_model_shared_by_agents_and_calls_loads_once(lua, smollm2, monkeypatch):
-    from llmspell_gguf import bindings
-
-    llmspell.Manager().unload()  # a fresh start, whatever earlier tests loaded
-    loads = []
-    native = bindings.load()  # perf (#16): models load through llama.cpp's C API
-    real_load = native.llama_model_load_from_file
-
-    def counting_load(path, params):
-        loads.append(path)
-        return real_load(path, params)
-
-    monkeypatch.setattr(native, "llama_model_load_from_file", counting_load)
+def test_a_model_shared_by_agents_and_calls_loads_once(lua, smollm2, model_loads):
     ran = lua(
         f"""
         local agents = {{}}
@@ -141,7 +128,7 @@ def test_a_model_shared_by_agents_and_calls_loads_once(lua, smollm2, monkeypatch
     )
     assert ran.code == 0, ran.err
     assert ran.out == "true\n"
-    assert len(loads) == 1, loads
+    assert len(model_loads) == 1, model_loads
 
 
 def test_a_long_conversation_keeps_only_what_fits_the_context(lua):

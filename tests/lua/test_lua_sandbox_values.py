@@ -119,21 +119,9 @@ def test_a_dropped_stream_is_closed(capfd):
 
 
 @pytest.mark.slow
-def test_ten_thousand_agents_load_the_model_once_and_keep_memory_flat(smollm2, monkeypatch):
+def test_ten_thousand_agents_load_the_model_once_and_keep_memory_flat(smollm2, model_loads):
     import resource
 
-    from llmspell_gguf import bindings
-
-    llmspell.Manager().unload()
-    loads = []
-    native = bindings.load()  # perf (#16): models load through llama.cpp's C API
-    real_load = native.llama_model_load_from_file
-
-    def counting_load(path, params):
-        loads.append(path)
-        return real_load(path, params)
-
-    monkeypatch.setattr(native, "llama_model_load_from_file", counting_load)
     runtime = ScriptRuntime(llmspell.Manager())
     first = runtime.run_code(RELEASE_LOOP % (smollm2, smollm2))
     assert first.exit_code == 0, first.error
@@ -141,6 +129,6 @@ def test_ten_thousand_agents_load_the_model_once_and_keep_memory_flat(smollm2, m
     second = runtime.run_code(RELEASE_LOOP % (smollm2, smollm2))
     assert second.exit_code == 0, second.error
     growth_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak
-    assert len(loads) == 1, loads
+    assert len(model_loads) == 1, model_loads
     assert len(runtime.agents.agents) <= 2 + 64
     assert growth_kb < 20_000, growth_kb  # another 10,000 agents: under 20 MB more at peak
